@@ -1,0 +1,33 @@
+# trm-bench: every target installs what it needs first (idempotent, fast when nothing changed).
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+# torch is pinned: 2.13.0 installs a CPU build from local disk; an unpinned torch pulls CUDA.
+TORCH  := torch==2.13.0
+
+.PHONY: install test bench bench-quick perf data lint clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check $(TORCH)
+	$(PY) -m pip install -q --disable-pip-version-check -e ".[dev]"
+	$(PY) -c "import torch, gymnasium, stable_baselines3, sb3_contrib, optuna, pandas, seaborn, pytest, hypothesis"
+	touch $(STAMP)
+
+test: install
+	$(PY) -m pytest
+
+perf: install
+	$(VENV)/bin/bench perf envs
+
+data: install
+	$(VENV)/bin/bench data
+
+lint: install
+	$(PY) -m compileall -q bench agents envs sweeps tests
+
+clean:
+	rm -rf $(VENV) .pytest_cache

@@ -1,0 +1,1 @@
+"""trm-bench agents: the registry of the Agent protocol and every built-in agent."""

@@ -1,0 +1,1 @@
+"""trm-bench command line, runner, evaluation, result store, statistics and reports."""

@@ -1,0 +1,85 @@
+"""The keyword arguments every Sudoku env id accepts, validated in one place."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+
+import numpy as np
+
+from envs.sudoku.core import MASKINGS
+from envs.sudoku.dataset import DATASETS, SPLITS, load, validate_puzzles
+
+ENV_KWARGS = ("split", "masking", "horizon", "seed", "puzzles", "horizon_truncates", "render_mode")
+"""Keyword arguments accepted by ``gym.make`` / ``gym.make_vec`` for the ``trm/Sudoku*`` ids."""
+RENDER_MODES = ("ansi",)
+
+
+@dataclass(frozen=True)
+class SudokuOptions:
+    """Resolved env configuration.
+
+    :param dataset: dataset name (fixed by the env id).
+    :param n: box size.
+    :param puzzles: ``(P, C)`` int8 clue grids the episodes draw from.
+    :param masking: masking regime.
+    :param horizon: edits per episode before failure.
+    :param horizon_truncates: report horizon exhaustion as truncation (no failure value).
+    :param render_mode: None or ``"ansi"``.
+    """
+
+    dataset: str
+    n: int
+    puzzles: np.ndarray
+    masking: str
+    horizon: int
+    horizon_truncates: bool
+    render_mode: str | None
+
+
+def parse_options(dataset: str, **kwargs: object) -> SudokuOptions:
+    """Validate the env kwargs of ``dataset`` with clear messages.
+
+    :param split: ``"train"`` (default), ``"val"`` or ``"test"``.
+    :param masking: ``"constraint"`` (default), ``"cell"`` or ``"none"``.
+    :param horizon: edits per episode (default ``N*N``: 16 for 4x4, 81 for 9x9).
+    :param seed: dataset seed (default 0), not the episode seed (that is ``reset(seed=...)``).
+    :param puzzles: array or ``.npy`` path of clue grids used instead of the dataset's split.
+    :param horizon_truncates: default False (horizon exhaustion is a terminal failure).
+    :raises TypeError: on an unknown keyword, with the closest known one.
+    :raises ValueError: on a bad value.
+    """
+    unknown = sorted(set(kwargs) - set(ENV_KWARGS))
+    if unknown:
+        hints = [difflib.get_close_matches(k, ENV_KWARGS, n=1) for k in unknown]
+        hint = "".join(f"; did you mean {h[0]!r} for {k!r}?" for k, h in zip(unknown, hints) if h)
+        raise TypeError(f"unknown Sudoku env kwarg(s) {unknown}; valid: {list(ENV_KWARGS)}{hint}")
+    spec = DATASETS[dataset]
+    split = kwargs.get("split", "train")
+    masking = kwargs.get("masking", "constraint")
+    horizon = kwargs.get("horizon", spec.num_cells)
+    seed = kwargs.get("seed", 0)
+    render_mode = kwargs.get("render_mode")
+    if split not in SPLITS:
+        raise ValueError(f"split must be one of {SPLITS}, got {split!r}")
+    if masking not in MASKINGS:
+        raise ValueError(f"masking must be one of {MASKINGS}, got {masking!r}")
+    if isinstance(horizon, bool) or not isinstance(horizon, (int, np.integer)) or horizon < 1:
+        raise ValueError(f"horizon must be a positive int, got {horizon!r}")
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"seed must be a non-negative int, got {seed!r}")
+    if render_mode is not None and render_mode not in RENDER_MODES:
+        raise ValueError(f"render_mode must be None or one of {RENDER_MODES}, got {render_mode!r}")
+    if kwargs.get("puzzles") is not None:
+        puzzles = validate_puzzles(kwargs["puzzles"], spec.n)
+    else:
+        puzzles = load(dataset, int(seed)).puzzles[split]
+    return SudokuOptions(
+        dataset=dataset,
+        n=spec.n,
+        puzzles=puzzles,
+        masking=str(masking),
+        horizon=int(horizon),
+        horizon_truncates=bool(kwargs.get("horizon_truncates", False)),
+        render_mode=render_mode,
+    )

@@ -1,0 +1,1 @@
+"""Optuna search spaces, `bench tune`, and the tuned hyperparameters in `sweeps/tuned/`."""
