@@ -1,22 +1,112 @@
-"""The ``bench`` command line."""
+"""The ``bench`` command line. A user mistake prints one clear line and exits 2, never a traceback."""
 
 from __future__ import annotations
 
 import argparse
+import difflib
+import platform
 import sys
+
+import envs
+
+
+class UsageError(Exception):
+    """A mistake in the user's input: reported as one line, exit status 2."""
+
+
+def env_id_arg(value: str) -> str:
+    """Argparse type: a registered Sudoku env id, with a close-match hint otherwise."""
+    if value in envs.SUDOKU_IDS:
+        return value
+    close = difflib.get_close_matches(value, list(envs.SUDOKU_IDS), n=1)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    raise argparse.ArgumentTypeError(f"unknown env id {value!r}{hint} (known: {', '.join(envs.SUDOKU_IDS)})")
+
+
+def positive_int(value: str) -> int:
+    """Argparse type: an int >= 1."""
+    try:
+        number = int(value)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value!r}")
+    return number
+
+
+def positive_float(value: str) -> float:
+    """Argparse type: a float > 0."""
+    try:
+        number = float(value)
+    except ValueError:
+        number = 0.0
+    if not number > 0:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {value!r}")
+    return number
+
+
+def cmd_data(args: argparse.Namespace) -> int:
+    """Print the dataset card of each env."""
+    from bench.data import dataset_card
+
+    for env_id in args.env:
+        episodes = args.episodes_per_puzzle or (4 if "4x4" in env_id else 1)
+        print(dataset_card(env_id, episodes, args.seed), end="\n\n", flush=True)
+    return 0
+
+
+def cmd_perf(args: argparse.Namespace) -> int:
+    """Print throughput tables."""
+    from bench.perf import env_throughput
+
+    rows = env_throughput(args.env, args.num_envs, args.seconds)
+    headers = list(rows[0])
+    print(f"env steps/s on {platform.machine()} ({platform.processor() or 'cpu'}), {args.seconds:g} s per cell")
+    print("| " + " | ".join(headers) + " |")
+    print("|" + "---|" * len(headers))
+    for row in rows:
+        cells = [f"{v:,.0f}" if isinstance(v, float) else str(v) for v in row.values()]
+        print("| " + " | ".join(cells) + " |", flush=True)
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
     """Argument parser of every ``bench`` subcommand."""
     parser = argparse.ArgumentParser(prog="bench", description="trm-bench command line")
-    parser.add_subparsers(dest="command", required=True)
+    sub = parser.add_subparsers(dest="command", required=True)
+    all_ids = list(envs.SUDOKU_IDS)
+
+    data = sub.add_parser("data", help="print dataset cards (sizes, clue histogram, overlap, random floors)")
+    data.add_argument("--env", nargs="+", type=env_id_arg, default=all_ids, help="env ids (default: all)")
+    data.add_argument(
+        "--episodes-per-puzzle",
+        type=positive_int,
+        default=None,
+        help="random-masked episodes per test puzzle (default 4 for 4x4, 1 for 9x9)",
+    )
+    data.add_argument("--seed", type=int, default=0, help="seed of the random-masked episodes")
+    data.set_defaults(func=cmd_data)
+
+    perf = sub.add_parser("perf", help="throughput benchmarks")
+    perf.add_argument("target", choices=["envs"], help="what to measure")
+    perf.add_argument("--env", nargs="+", type=env_id_arg, default=all_ids, help="env ids (default: all)")
+    perf.add_argument("--num-envs", type=positive_int, default=1024, help="vector env batch size")
+    perf.add_argument("--seconds", type=positive_float, default=2.0, help="time per measurement")
+    perf.set_defaults(func=cmd_perf)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``bench`` console script."""
     args = build_parser().parse_args(argv)
-    return 0 if args else 1
+    try:
+        return args.func(args)
+    except UsageError as err:
+        print(f"bench: error: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("bench: interrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

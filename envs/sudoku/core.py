@@ -46,8 +46,20 @@ class Geometry:
     num_actions: int  # C*N
     cell_units: np.ndarray  # (C, 3) int64: row, column and box unit of each cell
     peers: np.ndarray  # (C, P) int64: the cells sharing a unit with each cell, itself included
+    self_in_peers: np.ndarray  # (C,) int64: position of each cell in its own peers row
+    peer_units: np.ndarray  # (C, P, 3) int64: cell_units of each peer
     unit_cells: np.ndarray  # (3N, N) int64: the cells of each unit
     digit_bits: np.ndarray  # (N,) int32: 1 << (digit - 1)
+    digits: np.ndarray  # (N,) int8: 1..N
+    # per action a = cell * N + (digit - 1), precomputed so an edit needs few numpy calls:
+    action_cell: np.ndarray  # (A,) int64
+    action_digit: np.ndarray  # (A,) int8
+    action_peers: np.ndarray  # (A, P) int64: peers of the cell
+    action_self: np.ndarray  # (A,) int64: position of the cell in its peers row
+    action_counts: np.ndarray  # (A, 3) int64: offsets of (unit, digit) in a (3N, N) count table
+    action_obs: np.ndarray  # (A,) int64: offset of the plan one-hot entry in a (C, 2N) obs
+    action_peer_legal: np.ndarray  # (A, P) int64: actions writing the digit into each peer
+    action_clear: np.ndarray  # (A,) int32: ~(1 << (digit - 1))
 
 
 @lru_cache(maxsize=None)
@@ -62,6 +74,8 @@ def geometry(n: int) -> Geometry:
     peers = np.stack(
         [np.unique(unit_cells[cell_units[c]].ravel()) for c in range(size * size)]
     )
+    cell_of, digit_of = np.divmod(np.arange(size**3), size)
+    self_in_peers = np.argmax(peers == cells[:, None], axis=1)
     return Geometry(
         n=n,
         size=size,
@@ -69,8 +83,19 @@ def geometry(n: int) -> Geometry:
         num_actions=size**3,
         cell_units=cell_units,
         peers=peers,
+        self_in_peers=self_in_peers,
+        peer_units=cell_units[peers],
         unit_cells=unit_cells,
         digit_bits=(1 << np.arange(size)).astype(np.int32),
+        digits=np.arange(1, size + 1, dtype=np.int8),
+        action_cell=cell_of,
+        action_digit=(digit_of + 1).astype(np.int8),
+        action_peers=peers[cell_of],
+        action_self=self_in_peers[cell_of],
+        action_counts=cell_units[cell_of] * size + digit_of[:, None],
+        action_obs=cell_of * 2 * size + size + digit_of,
+        action_peer_legal=peers[cell_of] * size + digit_of[:, None],
+        action_clear=~(1 << digit_of).astype(np.int32),
     )
 
 
@@ -103,10 +128,8 @@ def shaped_reward(
 
     All arguments are ``(B,)`` arrays; returns ``(B,)`` float32.
     """
-    base = np.where(valid, 0.0, -INVALID_PENALTY) + np.where(solved, SOLVE_BONUS, 0.0)
-    reward = base + GAMMA * phi_after - phi_before
-    reward = np.where(failed, -c_max - phi_before, reward)
-    return reward.astype(np.float32)
+    reward = GAMMA * phi_after - phi_before + SOLVE_BONUS * solved - INVALID_PENALTY * ~valid
+    return np.where(failed, -c_max - phi_before, reward).astype(np.float32)
 
 
 def validate_actions(actions: object, batch_size: int, num_actions: int) -> np.ndarray:
@@ -115,6 +138,9 @@ def validate_actions(actions: object, batch_size: int, num_actions: int) -> np.n
     :raises TypeError: non-integer actions.
     :raises ValueError: wrong shape, or an action id outside ``[0, num_actions)``.
     """
+    if batch_size == 1 and isinstance(actions, (int, np.integer)) and not isinstance(actions, bool):
+        if 0 <= actions < num_actions:  # the single env's common case, kept cheap
+            return np.array([actions], dtype=np.int64)
     arr = np.asarray(actions)
     if arr.dtype.kind not in "iu":
         raise TypeError(f"actions must be integers in [0, {num_actions}), got dtype {arr.dtype}")
@@ -128,6 +154,33 @@ def validate_actions(actions: object, batch_size: int, num_actions: int) -> np.n
     return arr
 
 
+@dataclass(frozen=True)
+class StartStates:
+    """Checker bookkeeping of each puzzle's start (``y0 = x``), computed once per puzzle set."""
+
+    counts: np.ndarray  # (P, 3N, N) int16: digit count per unit
+    cand: np.ndarray  # (P, C) int32: bitmask of digits absent from all units of each cell
+    filled: np.ndarray  # (P,) int64
+    violations: np.ndarray  # (P,) int64
+    dead: np.ndarray  # (P,) int64
+
+
+def start_states(puzzles: np.ndarray, n: int) -> StartStates:
+    """Bookkeeping of every puzzle of ``puzzles`` (``(P, C)``), vectorised over the set."""
+    geo = geometry(n)
+    onehot = (puzzles[:, :, None] == geo.digits).astype(np.int16)
+    counts = onehot[:, geo.unit_cells].sum(axis=2)  # (P, 3N, N)
+    present = (counts > 0).astype(np.int32) @ geo.digit_bits  # (P, 3N) digits in each unit
+    cand = ((1 << geo.size) - 1) & ~np.bitwise_or.reduce(present[:, geo.cell_units], axis=-1)
+    return StartStates(
+        counts=counts,
+        cand=cand.astype(np.int32),
+        filled=(puzzles > 0).sum(axis=1),
+        violations=(counts * (counts - 1) // 2).sum(axis=(1, 2)),
+        dead=((puzzles == 0) & (cand == 0)).sum(axis=1),
+    )
+
+
 class SudokuBatch:
     """``B`` plan-editing Sudoku episodes updated in place, batch axis first.
 
@@ -137,10 +190,17 @@ class SudokuBatch:
     :param horizon: edits per episode before failure.
     :param horizon_truncates: report horizon exhaustion as truncation (plain shaped reward, no
         failure value) instead of a terminal failure.
+    :param puzzles: ``(P, C)`` int8 clue grids the episodes start from (validated).
     """
 
     def __init__(
-        self, n: int, batch_size: int, masking: str, horizon: int, horizon_truncates: bool = False
+        self,
+        n: int,
+        batch_size: int,
+        masking: str,
+        horizon: int,
+        horizon_truncates: bool,
+        puzzles: np.ndarray,
     ) -> None:
         if masking not in MASKINGS:
             raise ValueError(f"masking must be one of {MASKINGS}, got {masking!r}")
@@ -149,13 +209,14 @@ class SudokuBatch:
         self.horizon = horizon
         self.horizon_truncates = horizon_truncates
         self.c_max = float(geo.num_cells)
+        self.puzzles = puzzles
+        self._start = start_states(puzzles, n)
         B, C, N = batch_size, geo.num_cells, geo.size
         self.batch_size = B
         self._full = np.int32((1 << N) - 1)
         self.clues = np.zeros((B, C), dtype=np.int8)
         self.grid = np.zeros((B, C), dtype=np.int8)
         self.counts = np.zeros((B, 3 * N, N), dtype=np.int16)  # digit count per unit
-        self.unit_bits = np.zeros((B, 3 * N), dtype=np.int32)  # digits present per unit
         self.cand = np.zeros((B, C), dtype=np.int32)  # digits absent from all units of a cell
         self.legal = np.zeros((B, C, N), dtype=bool)  # legal set under the regime
         self.obs = np.zeros((B, C, 2 * N), dtype=np.int8)  # one-hot clue | one-hot plan
@@ -163,18 +224,23 @@ class SudokuBatch:
         self.violations = np.zeros(B, dtype=np.int64)
         self.dead = np.zeros(B, dtype=np.int64)
         self.steps = np.zeros(B, dtype=np.int64)
+        self.score = np.zeros(B, dtype=np.int64)  # checker c, kept current
+        self.solved = np.zeros(B, dtype=bool)  # kept current
         self.initial_score = np.zeros(B, dtype=np.int64)
         self._shown_mask = np.ones((B, geo.num_actions), dtype=bool)
+        # flat views and per-row offsets: 1-D gathers are the cheapest numpy indexing
+        self._grid_flat = self.grid.reshape(-1)
+        self._cand_flat = self.cand.reshape(-1)
+        self._counts_flat = self.counts.reshape(-1)
+        self._obs_flat = self.obs.reshape(-1)
+        self._legal_cells = self.legal.reshape(B * C, N)
+        self._legal_flat = self.legal.reshape(-1)
+        self._row_cells = np.arange(B) * C
+        self._row_actions = np.arange(B) * geo.num_actions
+        self._row_counts = np.arange(B) * (3 * N * N)
+        self._row_obs = np.arange(B) * (C * 2 * N)
 
     # ------------------------------------------------------------------ views
-    def score(self) -> np.ndarray:
-        """Checker score ``c`` of every episode, ``(B,)`` int64."""
-        return checker_score(self.filled, self.violations, self.dead)
-
-    def solved(self) -> np.ndarray:
-        """``(B,)`` bool: every cell filled and no rule broken."""
-        return (self.filled == self.geo.num_cells) & (self.violations == 0)
-
     def action_mask(self) -> np.ndarray:
         """Mask shown to the agent, ``(B, N**3)`` bool (a view; copy before keeping it)."""
         if self.masking == "none":
@@ -185,48 +251,54 @@ class SudokuBatch:
         """Flat one-hot observation, ``(B, C * 2N)`` int8 (a view; copy before keeping it)."""
         return self.obs.reshape(self.batch_size, -1)
 
-    def info(self) -> dict[str, np.ndarray]:
+    def info(self, copy: bool = True) -> dict[str, np.ndarray]:
         """Per-episode ``(B,)`` arrays of the env ``info``: ``solved``, ``score`` (checker c),
-        ``initial_score`` (c of the clue grid), ``violations``, ``dead``, ``filled``, ``steps``."""
-        return {
-            "solved": self.solved(),
-            "score": self.score(),
-            "initial_score": self.initial_score.copy(),
-            "violations": self.violations.copy(),
-            "dead": self.dead.copy(),
-            "filled": self.filled.copy(),
-            "steps": self.steps.copy(),
+        ``initial_score`` (c of the clue grid), ``violations``, ``dead``, ``filled``, ``steps``.
+        With ``copy=False`` they are views of the live state."""
+        arrays = {
+            "solved": self.solved,
+            "score": self.score,
+            "initial_score": self.initial_score,
+            "violations": self.violations,
+            "dead": self.dead,
+            "filled": self.filled,
+            "steps": self.steps,
         }
+        return {k: v.copy() for k, v in arrays.items()} if copy else arrays
 
     def has_legal_move(self) -> np.ndarray:
-        """``(B,)`` bool: the legal set is not empty (always true outside ``constraint``)."""
+        """``(B,)`` bool: the legal set is not empty (always true outside ``constraint``).
+
+        Under ``constraint`` the legal cells are the empty ones with a candidate, i.e. the empty
+        cells that are not dead.
+        """
         if self.masking != "constraint":
             return np.ones(self.batch_size, dtype=bool)
-        return ((self.grid == 0) & (self.cand != 0)).any(axis=1)
+        return self.filled + self.dead < self.geo.num_cells
 
     # ------------------------------------------------------------------ reset
-    def load(self, rows: np.ndarray, clues: np.ndarray) -> None:
-        """Start new episodes from ``clues`` (``(len(rows), C)``) in batch ``rows``."""
-        geo, N = self.geo, self.geo.size
-        rows = np.asarray(rows, dtype=np.int64)
-        clues = np.asarray(clues, dtype=np.int8)
+    def load(self, rows: np.ndarray, puzzle_ids: np.ndarray) -> None:
+        """Start new episodes in batch ``rows`` from puzzles ``puzzle_ids`` of the puzzle set."""
+        N, start = self.geo.size, self._start
+        clues = self.puzzles[puzzle_ids]
         self.clues[rows] = clues
         self.grid[rows] = clues
-        onehot = (clues[:, :, None] == np.arange(1, N + 1, dtype=np.int8)).astype(np.int16)
-        counts = onehot[:, geo.unit_cells].sum(axis=2)  # (k, 3N, N)
-        self.counts[rows] = counts
-        self.unit_bits[rows] = (counts > 0).astype(np.int32) @ geo.digit_bits
-        self.filled[rows] = (clues > 0).sum(axis=1)
-        self.violations[rows] = (counts * (counts - 1) // 2).sum(axis=(1, 2))
+        self.counts[rows] = start.counts[puzzle_ids]
+        cand = self.cand[rows] = start.cand[puzzle_ids]
+        self.filled[rows] = start.filled[puzzle_ids]
+        self.violations[rows] = start.violations[puzzle_ids]
+        self.dead[rows] = start.dead[puzzle_ids]
         self.steps[rows] = 0
+        onehot = clues[:, :, None] == self.geo.digits
         self.obs[rows, :, :N] = onehot
         self.obs[rows, :, N:] = onehot
-        cells = np.arange(geo.num_cells)
-        self._refresh_cells(rows[:, None], np.broadcast_to(cells, (len(rows), geo.num_cells)))
-        if self.masking != "constraint":
-            self.legal[rows] = (clues == 0)[:, :, None]
-        self.dead[rows] = self._dead_count(rows[:, None], cells)
-        self.initial_score[rows] = self.score()[rows]
+        empty = clues == 0
+        if self.masking == "constraint":
+            self.legal[rows] = ((cand[..., None] & self.geo.digit_bits) != 0) & empty[..., None]
+        else:
+            self.legal[rows] = empty[..., None]
+        self._rescore()
+        self.initial_score[rows] = self.score[rows]
 
     # ------------------------------------------------------------------ step
     def step(self, actions: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -235,67 +307,73 @@ class SudokuBatch:
         An episode ends solved (terminated), stuck with no legal move (terminated, failure) or
         at the horizon (terminated as a failure, or truncated if ``horizon_truncates``).
 
-        :param actions: ``(B,)`` integer actions in ``[0, N**3)`` (already range-checked).
+        :param actions: ``(B,)`` int64 actions in ``[0, N**3)`` (already range-checked).
         :return: ``(reward, terminated, truncated)``, each ``(B,)``.
         """
         geo = self.geo
-        actions = actions.astype(np.int64, copy=False)
-        batch = np.arange(self.batch_size)
-        cell, digit = actions // geo.size, (actions % geo.size + 1).astype(np.int8)
-        flat_legal = self.legal.reshape(self.batch_size, -1)
-        valid = flat_legal[batch, actions]
-        phi_before = self.score()
-        changed = np.flatnonzero(valid & (self.grid[batch, cell] != digit))
+        valid = self._legal_flat[self._row_actions + actions]
+        current = self._grid_flat[self._row_cells + geo.action_cell[actions]]
+        changed = np.nonzero(valid & (current != geo.action_digit[actions]))[0]
+        phi_before = self.score.copy()
         if changed.size:
-            self._edit(changed, cell[changed], digit[changed])
+            self._edit(changed, actions[changed])
+            self._rescore()
         self.steps += 1
-        phi_after = self.score()
-        solved = self.solved()
-        stuck = ~solved & ~self.has_legal_move()
-        out_of_time = ~solved & ~stuck & (self.steps >= self.horizon)
-        truncated = out_of_time if self.horizon_truncates else np.zeros_like(out_of_time)
-        failed = stuck | (out_of_time & ~truncated)
-        reward = shaped_reward(phi_before, phi_after, valid, solved, failed, self.c_max)
+        solved = self.solved
+        out_of_time = ~solved & (self.steps >= self.horizon)
+        if self.masking == "constraint":
+            stuck = ~solved & ~self.has_legal_move()
+            out_of_time &= ~stuck
+        else:
+            stuck = np.zeros_like(solved)
+        if self.horizon_truncates:
+            truncated, failed = out_of_time, stuck
+        else:
+            truncated, failed = np.zeros_like(solved), stuck | out_of_time
+        reward = shaped_reward(phi_before, self.score, valid, solved, failed, self.c_max)
         return reward, solved | failed, truncated
 
-    def _edit(self, rows: np.ndarray, cell: np.ndarray, digit: np.ndarray) -> None:
-        """Write ``digit`` into ``cell`` of episodes ``rows`` (legal, state-changing edits)."""
+    def _rescore(self) -> None:
+        np.copyto(self.score, checker_score(self.filled, self.violations, self.dead))
+        np.copyto(self.solved, (self.filled == self.geo.num_cells) & (self.violations == 0))
+
+    def _edit(self, rows: np.ndarray, actions: np.ndarray) -> None:
+        """Apply ``actions`` to episodes ``rows`` (legal, state-changing edits).
+
+        Adding digit d to a cell removes d from the candidates of all its peers (and, under
+        ``constraint``, from their legal set); taking an old digit out (an overwrite, only under
+        ``cell`` / ``none``) gives it back to the peers where no unit still holds it.
+        """
         geo, N = self.geo, self.geo.size
-        r = rows[:, None]
-        units = geo.cell_units[cell]  # (k, 3)
-        peers = geo.peers[cell]  # (k, P)
-        old = self.grid[rows, cell]
-        dead_before = self._dead_count(r, peers)
-        had = np.flatnonzero(old > 0)
-        if had.size:  # overwrite (cell / none regimes): take the old digit out first
-            rh, uh, dh = rows[had, None], units[had], (old[had] - 1)[:, None]
-            self.counts[rh, uh, dh] -= 1
-            left = self.counts[rh, uh, dh]
-            self.violations[rows[had]] -= left.sum(axis=1)
-            self.unit_bits[rh, uh] &= ~np.where(left == 0, geo.digit_bits[dh], 0)
+        row_cells = self._row_cells[rows]
+        at = row_cells + geo.action_cell[actions]
+        peers = row_cells[:, None] + geo.action_peers[actions]  # (k, P) flat cell ids
+        old = self._grid_flat[at]
+        empty = self._grid_flat[peers] == 0
+        cand = self._cand_flat[peers]
+        dead_before = (empty & (cand == 0)).sum(axis=1)
+        if (old > 0).any():
+            had = np.nonzero(old > 0)[0]
+            gone = old[had] - 1
+            cell_had = geo.action_cell[actions[had]]
+            out = self._row_counts[rows[had], None] + geo.cell_units[cell_had] * N + gone[:, None]
+            self._counts_flat[out] -= 1
+            self.violations[rows[had]] -= self._counts_flat[out].sum(axis=1)
             self.filled[rows[had]] -= 1
-            self.obs[rows[had], cell[had], N + old[had] - 1] = 0
-        d = (digit - 1)[:, None]
-        self.violations[rows] += self.counts[r, units, d].sum(axis=1)
-        self.counts[r, units, d] += 1
-        self.unit_bits[r, units] |= geo.digit_bits[d]
+            self._obs_flat[self._row_obs[rows[had]] + cell_had * 2 * N + N + gone] = 0
+            peer_counts = self._row_counts[rows[had], None, None] + geo.peer_units[cell_had] * N
+            free_again = ~(self._counts_flat[peer_counts + gone[:, None, None]] > 0).any(axis=2)
+            cand[had] |= np.where(free_again, geo.digit_bits[gone, None], 0)
+        into = self._row_counts[rows, None] + geo.action_counts[actions]  # (k, 3)
+        self.violations[rows] += self._counts_flat[into].sum(axis=1)
+        self._counts_flat[into] += 1
         self.filled[rows] += 1
-        self.grid[rows, cell] = digit
-        self.obs[rows, cell, N + digit - 1] = 1
-        self._refresh_cells(r, peers)
-        self.dead[rows] += self._dead_count(r, peers) - dead_before
-
-    def _dead_count(self, rows: np.ndarray, cells: np.ndarray) -> np.ndarray:
-        """Number of dead cells (empty, no candidate) among ``cells`` of each row, ``(k,)``."""
-        return ((self.grid[rows, cells] == 0) & (self.cand[rows, cells] == 0)).sum(axis=-1)
-
-    def _refresh_cells(self, rows: np.ndarray, cells: np.ndarray) -> None:
-        """Recompute candidates (and the constraint mask) of ``cells`` (``(k, P)``) in ``rows``."""
-        units = self.geo.cell_units[cells]  # (k, P, 3)
-        used = self.unit_bits[rows[..., None], units]
-        cand = self._full & ~(used[..., 0] | used[..., 1] | used[..., 2])
-        self.cand[rows, cells] = cand
-        if self.masking == "constraint":
-            empty = self.grid[rows, cells] == 0
-            bits = (cand[..., None] & self.geo.digit_bits) != 0
-            self.legal[rows, cells] = bits & empty[..., None]
+        self._grid_flat[at] = geo.action_digit[actions]
+        self._obs_flat[self._row_obs[rows] + geo.action_obs[actions]] = 1
+        cand &= geo.action_clear[actions, None]
+        self._cand_flat[peers] = cand
+        if self.masking == "constraint":  # no overwrites here: legal only shrinks
+            self._legal_flat[self._row_actions[rows, None] + geo.action_peer_legal[actions]] = False
+            self._legal_cells[at] = False
+        empty[np.arange(len(rows)), geo.action_self[actions]] = False  # the edited cell is filled
+        self.dead[rows] += (empty & (cand == 0)).sum(axis=1) - dead_before

@@ -102,7 +102,10 @@ class SudokuEnv(gym.Env):
     def __init__(self, dataset: str = "sudoku4x4-easy", **kwargs: Any) -> None:
         self.options = opts = parse_options(dataset, **kwargs)
         self.render_mode = opts.render_mode
-        self.core = SudokuBatch(opts.n, 1, opts.masking, opts.horizon, opts.horizon_truncates)
+        self.core = SudokuBatch(
+            opts.n, 1, opts.masking, opts.horizon, opts.horizon_truncates, opts.puzzles
+        )
+        self._row = np.zeros(1, dtype=np.int64)
         self.observation_space = observation_space(opts.n)
         self.action_space = spaces.Discrete(self.core.geo.num_actions)
         self._puzzle_index = -1
@@ -115,7 +118,7 @@ class SudokuEnv(gym.Env):
         super().reset(seed=seed)
         puzzles = self.options.puzzles
         self._puzzle_index = choose_puzzle(self.np_random, len(puzzles), options)
-        self.core.load(np.zeros(1, dtype=np.int64), puzzles[self._puzzle_index][None])
+        self.core.load(self._row, np.array([self._puzzle_index]))
         self._done = False
         return self.core.observation()[0].copy(), self._info()
 
@@ -140,7 +143,7 @@ class SudokuEnv(gym.Env):
         return render_grid(self.core.clues[0], self.core.grid[0], self.options.n)
 
     def _info(self) -> dict[str, Any]:
-        info: dict[str, Any] = {k: v[0].item() for k, v in self.core.info().items()}
+        info: dict[str, Any] = {k: v[0].item() for k, v in self.core.info(copy=False).items()}
         info["action_mask"] = self.action_masks()
         info["puzzle_index"] = self._puzzle_index
         return info

@@ -38,7 +38,9 @@ class SudokuVectorEnv(gym.vector.VectorEnv):
         self.options = opts = parse_options(dataset, **kwargs)
         self.render_mode = opts.render_mode
         self.num_envs = int(num_envs)
-        self.core = SudokuBatch(opts.n, self.num_envs, opts.masking, opts.horizon, opts.horizon_truncates)
+        self.core = SudokuBatch(
+            opts.n, self.num_envs, opts.masking, opts.horizon, opts.horizon_truncates, opts.puzzles
+        )
         self.single_observation_space = observation_space(opts.n)
         self.single_action_space = spaces.Discrete(self.core.geo.num_actions)
         self.observation_space = batch_space(self.single_observation_space, self.num_envs)
@@ -65,7 +67,7 @@ class SudokuVectorEnv(gym.vector.VectorEnv):
         for i in rows:
             chosen = None if indices is None else {"puzzle_index": int(indices[i])}
             self.puzzle_index[i] = choose_puzzle(self._rngs[i], len(self.options.puzzles), chosen)
-        self.core.load(rows, self.options.puzzles[self.puzzle_index])
+        self.core.load(rows, self.puzzle_index)
         self._started = True
         return self.core.observation().copy(), self._info()
 
@@ -90,7 +92,7 @@ class SudokuVectorEnv(gym.vector.VectorEnv):
             rows = np.flatnonzero(done)
             for i in rows:
                 self.puzzle_index[i] = choose_puzzle(self._rngs[i], len(self.options.puzzles), None)
-            self.core.load(rows, self.options.puzzles[self.puzzle_index[rows]])
+            self.core.load(rows, self.puzzle_index[rows])
         obs = self.core.observation().copy()
         return obs, reward, terminated, truncated, self._info() | final
 

@@ -1,0 +1,86 @@
+"""Dataset cards (``bench data``): what each Sudoku puzzle set holds and its random floors."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import numpy as np
+
+from agents.references import sample_masked
+from bench.evaluation import run_episodes
+from bench.stats import wilson_interval
+from envs import SUDOKU_IDS
+from envs.sudoku.core import MASKINGS
+from envs.sudoku.dataset import DATASETS, SPLITS, file_name, load
+from envs.sudoku.generator import symmetry_key
+
+
+def class_overlap(test: np.ndarray, train: np.ndarray, n: int) -> float:
+    """Share of ``test`` puzzles (``(P, C)``) whose symmetry class also occurs in ``train``."""
+    train_keys = {symmetry_key(p, n) for p in train}
+    return float(np.mean([symmetry_key(p, n) in train_keys for p in test]))
+
+
+def random_floor(env_id: str, masking: str, episodes_per_puzzle: int, seed: int) -> dict[str, float]:
+    """Random-masked success, score and delta on the test split under ``masking``.
+
+    Every test puzzle is played ``episodes_per_puzzle`` times by the uniform-over-legal policy.
+    """
+    num_test = DATASETS[SUDOKU_IDS[env_id]].split_sizes[0]
+    indices = np.tile(np.arange(num_test), episodes_per_puzzle)
+    rng = np.random.default_rng(seed)
+    results = run_episodes(
+        env_id,
+        {"split": "test", "masking": masking},
+        lambda obs, mask: sample_masked(mask, rng),
+        indices,
+        seed=seed,
+    )
+    low, high = wilson_interval(int(results.solved.sum()), len(indices))
+    return {
+        "episodes": len(indices),
+        "success": results.success,
+        "ci_low": low,
+        "ci_high": high,
+        "score": results.mean_score,
+        "delta": results.mean_delta,
+    }
+
+
+def dataset_card(env_id: str, episodes_per_puzzle: int = 4, seed: int = 0) -> str:
+    """Markdown card of the default dataset (seed 0) of ``env_id``."""
+    name = SUDOKU_IDS[env_id]
+    spec = DATASETS[name]
+    puzzle_set = load(name, 0)
+    puzzles = puzzle_set.puzzles
+    lines = [
+        f"## {env_id} (dataset `{file_name(spec, 0)}`, digest `{puzzle_set.digest()[:16]}`)",
+        "",
+        "| split | puzzles | clues min | clues median | clues max |",
+        "|---|---|---|---|---|",
+    ]
+    for split in SPLITS:
+        clues = (puzzles[split] > 0).sum(axis=1)
+        lines.append(
+            f"| {split} | {len(clues)} | {clues.min()} | {int(np.median(clues))} | {clues.max()} |"
+        )
+    lines += ["", "Clue-count histogram (clues: test / val / train):", ""]
+    counts = {s: Counter((puzzles[s] > 0).sum(axis=1).tolist()) for s in SPLITS}
+    for k in sorted(set().union(*counts.values())):
+        lines.append(f"- {k}: " + " / ".join(str(counts[s][k]) for s in SPLITS))
+    overlap = class_overlap(puzzles["test"], puzzles["train"], spec.n)
+    rule = "splits class-disjoint by construction" if spec.class_disjoint else "exact puzzles disjoint only"
+    lines += ["", f"Test puzzles whose symmetry class occurs in train: {overlap:.1%} ({rule}).", ""]
+    lines += [
+        f"Random-masked policy on the test split ({episodes_per_puzzle} episode(s) per puzzle, seed {seed}):",
+        "",
+        "| masking | episodes | success | 95% CI (Wilson) | score | delta |",
+        "|---|---|---|---|---|---|",
+    ]
+    for masking in MASKINGS:
+        f = random_floor(env_id, masking, episodes_per_puzzle, seed)
+        lines.append(
+            f"| {masking} | {f['episodes']} | {f['success']:.1%} | "
+            f"[{f['ci_low']:.1%}, {f['ci_high']:.1%}] | {f['score']:.2f} | {f['delta']:+.2f} |"
+        )
+    return "\n".join(lines)

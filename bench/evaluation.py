@@ -1,0 +1,76 @@
+"""One evaluation protocol for every policy: fixed puzzles, batched episodes, plain metrics."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+
+import envs  # noqa: F401 - registers the ids
+
+BatchPolicy = Callable[[np.ndarray, np.ndarray], np.ndarray]
+"""``policy(obs (B, D), action_mask (B, A)) -> actions (B,)``."""
+
+
+@dataclass(frozen=True)
+class EpisodeResults:
+    """Outcome of one episode per evaluated puzzle, each array ``(E,)``."""
+
+    puzzle_index: np.ndarray
+    solved: np.ndarray
+    score: np.ndarray
+    initial_score: np.ndarray
+    length: np.ndarray
+
+    @property
+    def success(self) -> float:
+        """Share of episodes solved."""
+        return float(self.solved.mean())
+
+    @property
+    def mean_score(self) -> float:
+        """Mean checker score at episode end."""
+        return float(self.score.mean())
+
+    @property
+    def mean_delta(self) -> float:
+        """Mean of score minus initial score."""
+        return float((self.score - self.initial_score).mean())
+
+
+def run_episodes(
+    env_id: str,
+    env_kwargs: dict[str, Any],
+    policy: BatchPolicy,
+    puzzle_indices: Sequence[int],
+    seed: int = 0,
+) -> EpisodeResults:
+    """Play one episode from each puzzle of ``puzzle_indices``, all in one vector env batch.
+
+    Episodes that end early keep stepping (their autoreset continuation is ignored); the first
+    ending of each sub-env is what counts.
+    """
+    indices = np.asarray(puzzle_indices, dtype=np.int64)
+    num = len(indices)
+    vec = gym.make_vec(env_id, num, vectorization_mode="vector_entry_point", **env_kwargs)
+    obs, info = vec.reset(seed=seed, options={"puzzle_index": indices})
+    finished = np.zeros(num, dtype=bool)
+    out = {k: np.zeros(num, dtype=np.int64) for k in ("solved", "score", "initial_score", "steps")}
+    while not finished.all():
+        obs, _, terminated, truncated, info = vec.step(policy(obs, info["action_mask"]))
+        newly = (terminated | truncated) & ~finished
+        if newly.any():
+            for key, values in out.items():
+                values[newly] = info["final_info"][key][newly]
+            finished |= newly
+    vec.close()
+    return EpisodeResults(
+        puzzle_index=indices,
+        solved=out["solved"].astype(bool),
+        score=out["score"],
+        initial_score=out["initial_score"],
+        length=out["steps"],
+    )

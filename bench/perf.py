@@ -1,0 +1,97 @@
+"""Throughput benchmarks (``bench perf``): numbers measured on this machine, never asserted in tests."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import gymnasium as gym
+import numpy as np
+from stable_baselines3.common.vec_env import DummyVecEnv
+
+import envs  # noqa: F401 - registers the ids
+from agents.references import sample_masked
+
+
+def _rate(step: Callable[[], int], seconds: float) -> float:
+    """Transitions per second of repeated ``step()`` calls (each returns its transition count),
+    timed for about ``seconds`` after one warm-up call."""
+    step()
+    done, start = 0, time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        done += step()
+    return done / (time.perf_counter() - start)
+
+
+def single_env_rate(env_id: str, masking: str, seconds: float) -> float:
+    """Steps/s of one ``gym.make`` env (default wrappers; ``step`` and ``reset`` timed) driven by
+    random legal actions drawn outside the timed region."""
+    env = gym.make(env_id, masking=masking)
+    rng = np.random.default_rng(0)
+    state = {"info": env.reset(seed=0)[1], "elapsed": 0.0, "steps": 0}
+
+    def step() -> int:
+        action = int(sample_masked(state["info"]["action_mask"][None], rng)[0])
+        start = time.perf_counter()
+        _, _, terminated, truncated, state["info"] = env.step(action)
+        if terminated or truncated:
+            state["info"] = env.reset()[1]
+        state["elapsed"] += time.perf_counter() - start
+        state["steps"] += 1
+        return 1
+
+    _rate(step, seconds)
+    return state["steps"] / state["elapsed"]
+
+
+def vector_env_rate(env_id: str, masking: str, num_envs: int, seconds: float) -> float:
+    """Env steps/s of the batched vector env (observations, masks and autoreset included),
+    random legal actions drawn outside the timed region."""
+    vec = gym.make_vec(env_id, num_envs, vectorization_mode="vector_entry_point", masking=masking)
+    rng = np.random.default_rng(0)
+    _, info = vec.reset(seed=0)
+    state = {"info": info, "elapsed": 0.0, "steps": 0}
+
+    def step() -> int:
+        actions = sample_masked(state["info"]["action_mask"], rng)
+        start = time.perf_counter()
+        _, _, _, _, state["info"] = vec.step(actions)
+        state["elapsed"] += time.perf_counter() - start
+        state["steps"] += num_envs
+        return num_envs
+
+    _rate(step, seconds)
+    return state["steps"] / state["elapsed"]
+
+
+def sb3_random_rate(env_id: str, masking: str, seconds: float) -> float:
+    """Steps/s of SB3's ``DummyVecEnv`` around one env with uniform random actions
+    (``action_space.sample()``): the loop an SB3 agent's env side runs."""
+    vec = DummyVecEnv([lambda: gym.make(env_id, masking=masking)])
+    vec.seed(0)
+    vec.reset()
+    space = vec.action_space
+    space.seed(0)
+
+    def step() -> int:
+        vec.step(np.array([space.sample()]))
+        return 1
+
+    return _rate(step, seconds)
+
+
+def env_throughput(env_ids: list[str], num_envs: int, seconds: float) -> list[dict[str, object]]:
+    """One row per (env id, masking regime in constraint/cell) with the three rates."""
+    rows = []
+    for env_id in env_ids:
+        for masking in ("constraint", "cell"):
+            rows.append(
+                {
+                    "env": env_id,
+                    "masking": masking,
+                    "single": single_env_rate(env_id, masking, seconds),
+                    f"vector x{num_envs}": vector_env_rate(env_id, masking, num_envs, seconds),
+                    "sb3 DummyVecEnv random": sb3_random_rate(env_id, masking, seconds),
+                }
+            )
+    return rows
