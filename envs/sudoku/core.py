@@ -46,7 +46,6 @@ class Geometry:
     num_actions: int  # C*N
     cell_units: np.ndarray  # (C, 3) int64: row, column and box unit of each cell
     peers: np.ndarray  # (C, P) int64: the cells sharing a unit with each cell, itself included
-    self_in_peers: np.ndarray  # (C,) int64: position of each cell in its own peers row
     peer_units: np.ndarray  # (C, P, 3) int64: cell_units of each peer
     unit_cells: np.ndarray  # (3N, N) int64: the cells of each unit
     digit_bits: np.ndarray  # (N,) int32: 1 << (digit - 1)
@@ -83,7 +82,6 @@ def geometry(n: int) -> Geometry:
         num_actions=size**3,
         cell_units=cell_units,
         peers=peers,
-        self_in_peers=self_in_peers,
         peer_units=cell_units[peers],
         unit_cells=unit_cells,
         digit_bits=(1 << np.arange(size)).astype(np.int32),

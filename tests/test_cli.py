@@ -1,0 +1,36 @@
+"""The ``bench`` command line: real subcommands, clear errors for user mistakes."""
+
+import pytest
+
+from bench.cli import main
+
+
+def test_bench_data_prints_a_card_with_every_regime(capsys):
+    assert main(["data", "--env", "trm/Sudoku4x4-Hard-v0", "--episodes-per-puzzle", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "## trm/Sudoku4x4-Hard-v0" in out and "Clue-count histogram" in out
+    for masking in ("constraint", "cell", "none"):
+        assert f"| {masking} | 50 |" in out
+
+
+def test_bench_perf_envs_prints_rates(capsys):
+    assert main(["perf", "envs", "--env", "trm/Sudoku4x4-Easy-v0", "--num-envs", "8", "--seconds", "0.05"]) == 0
+    out = capsys.readouterr().out
+    assert "| trm/Sudoku4x4-Easy-v0 | constraint |" in out and "vector x8" in out
+
+
+@pytest.mark.parametrize(
+    "argv,message",
+    [
+        (["data", "--env", "trm/Sudoku4x4-Eazy-v0"], "did you mean 'trm/Sudoku4x4-Easy-v0'"),
+        (["perf", "envs", "--num-envs", "0"], "expected a positive integer"),
+        (["perf", "envs", "--seconds", "abc"], "expected a positive number"),
+        (["fly"], "invalid choice"),
+    ],
+)
+def test_user_mistakes_exit_2_with_one_clear_line(argv, message, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
