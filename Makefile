@@ -20,6 +20,16 @@ $(STAMP): pyproject.toml
 test: install
 	$(PY) -m pytest
 
+# Until the table runner lands, `bench` regenerates what is measurable: the dataset cards
+# (with the random-masked floors) and the env throughput.
+bench: install
+	$(VENV)/bin/bench data > reports/datasets.md
+	$(VENV)/bin/bench perf envs > reports/perf-envs.md
+
+bench-quick: install
+	$(VENV)/bin/bench data --env trm/Sudoku4x4-Easy-v0 trm/Sudoku4x4-Hard-v0 --episodes-per-puzzle 1
+	$(VENV)/bin/bench perf envs --seconds 0.2
+
 perf: install
 	$(VENV)/bin/bench perf envs
 

@@ -30,3 +30,15 @@ def test_spaces_match_docstring_table(env_id):
     assert obs.dtype == np.int8 and obs.shape == env.observation_space.shape
     assert info["action_mask"].shape == (size**3,) and info["action_mask"].dtype == bool
     assert {"solved", "score", "initial_score", "violations"} <= set(info)
+
+
+def test_ansi_render_marks_clues_and_shows_edits():
+    env = gym.make("trm/Sudoku4x4-Hard-v0", render_mode="ansi")
+    _, info = env.reset(seed=0)
+    before = env.render()
+    assert before.count("[") == info["filled"]
+    action = int(np.flatnonzero(info["action_mask"])[0])
+    env.step(action)
+    after = env.render()
+    assert after.count("[") == info["filled"] and after != before
+    assert after.count(".") == before.count(".") - 1

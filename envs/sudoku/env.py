@@ -97,7 +97,7 @@ class SudokuEnv(gym.Env):
     * v0: initial version.
     """
 
-    metadata = {"render_modes": list(RENDER_MODES)}
+    metadata = {"render_modes": list(RENDER_MODES), "render_fps": 4}
 
     def __init__(self, dataset: str = "sudoku4x4-easy", **kwargs: Any) -> None:
         self.options = opts = parse_options(dataset, **kwargs)
