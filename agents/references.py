@@ -1,8 +1,21 @@
-"""Reference policies that make every table readable (the floor and the ceilings)."""
+"""Reference policies that make every table readable: the floor and hand-written ceilings.
+
+They need no training (``learn`` only records the seed) and have no parameters. Each reads the
+Sudoku board back from the observation (one-hot clue and plan per cell, see ``SudokuEnv``).
+"""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
 import numpy as np
+
+from agents.registry import register
+from envs.sudoku.core import geometry
+from envs.sudoku.solver import solve
 
 
 def sample_masked(mask: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -12,3 +25,124 @@ def sample_masked(mask: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     Returns ``(B,)`` int64.
     """
     return np.argmax(mask * rng.random(mask.shape, dtype=np.float32), axis=1)
+
+
+def decode_boards(obs: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
+    """Clue grids, plan grids (``(B, C)`` int8, 0 = empty) and box size from Sudoku observations."""
+    obs = np.asarray(obs).reshape(len(obs), -1)
+    for n in (2, 3):
+        size = n * n
+        if obs.shape[1] == size**3 * 2:
+            onehot = obs.reshape(len(obs), size * size, 2, size)
+            digits = np.arange(1, size + 1, dtype=np.int8)
+            return (onehot[:, :, 0] * digits).sum(-1).astype(np.int8), (onehot[:, :, 1] * digits).sum(-1).astype(np.int8), n
+    raise ValueError(f"not a Sudoku observation: shape {obs.shape}")
+
+
+def candidates(grid: np.ndarray, n: int) -> np.ndarray:
+    """``(B, C, N)`` bool: digits absent from the row, column and box of each empty cell."""
+    geo = geometry(n)
+    present = (grid[:, :, None] == geo.digits)[:, geo.unit_cells].any(axis=2)  # (B, 3N, N)
+    free = ~present[:, geo.cell_units].any(axis=2)  # (B, C, N)
+    return free & (grid == 0)[:, :, None]
+
+
+class _Reference:
+    """Shared no-training part of the references."""
+
+    def __init__(self) -> None:
+        self.seed = 0
+
+    def learn(
+        self,
+        env_id: str,
+        env_kwargs: dict[str, Any],
+        total_steps: int,
+        seed: int,
+        callback: Callable[[int], None] | None = None,
+    ) -> None:
+        """Nothing to learn; remembers ``seed``."""
+        self.seed = seed
+
+    def save(self, path: Path) -> None:
+        """Write the seed (all the state a reference has)."""
+        Path(path).mkdir(parents=True, exist_ok=True)
+        (Path(path) / "reference.json").write_text(json.dumps({"seed": self.seed}))
+
+    def load(self, path: Path) -> None:
+        """Read the seed back."""
+        self.seed = json.loads((Path(path) / "reference.json").read_text())["seed"]
+
+    def num_params(self) -> int:
+        """References have no parameters."""
+        return 0
+
+
+@register("random-masked")
+class RandomMasked(_Reference):
+    """Uniform over the legal actions of the mask: the floor of every table."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._rng = np.random.default_rng(0)
+
+    def learn(self, env_id: str, env_kwargs: dict[str, Any], total_steps: int, seed: int, callback: Callable[[int], None] | None = None) -> None:
+        """Seed the action sampler."""
+        super().learn(env_id, env_kwargs, total_steps, seed, callback)
+        self._rng = np.random.default_rng(seed)
+
+    def predict(self, obs: np.ndarray, action_mask: np.ndarray, deterministic: bool = True) -> np.ndarray:
+        """A uniform legal action per row (random even when ``deterministic``: it is the floor)."""
+        return sample_masked(action_mask, self._rng)
+
+
+@register("most-constrained")
+class MostConstrained(_Reference):
+    """Fill the empty cell with the fewest digits left (ties: first cell) with its smallest digit.
+
+    A classic ten-line heuristic: a learned agent that cannot beat it has learned less.
+    If no empty cell has a digit left, it falls back to the first action of the mask.
+    """
+
+    def predict(self, obs: np.ndarray, action_mask: np.ndarray, deterministic: bool = True) -> np.ndarray:
+        """Most-constrained-cell action per row."""
+        _, grid, n = decode_boards(obs)
+        cand = candidates(grid, n)
+        count = cand.sum(axis=2)
+        count = np.where(count == 0, n**4 + 1, count)
+        cell = np.argmin(count, axis=1)
+        rows = np.arange(len(grid))
+        digit = np.argmax(cand[rows, cell], axis=1)
+        stuck = count[rows, cell] > n**4
+        return np.where(stuck, np.argmax(action_mask, axis=1), cell * n * n + digit)
+
+
+@register("solver")
+class ExactSolver(_Reference):
+    """The ceiling: solves the clue grid exactly, then writes the solution one cell per step.
+
+    The first empty cell whose plan digit differs from the solution is written next. Solutions
+    are computed from the clues alone (never stored in the dataset) and cached per clue grid.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._solutions: dict[bytes, np.ndarray] = {}
+
+    def predict(self, obs: np.ndarray, action_mask: np.ndarray, deterministic: bool = True) -> np.ndarray:
+        """Next solution digit per row (first mask action if the clues have no solution)."""
+        clues, grid, n = decode_boards(obs)
+        size = n * n
+        actions = np.argmax(action_mask, axis=1)
+        for b, (clue_row, plan_row) in enumerate(zip(clues, grid)):
+            key = clue_row.tobytes()
+            if key not in self._solutions:
+                found = solve(clue_row.tolist())
+                self._solutions[key] = np.array(found if found is not None else [], dtype=np.int8)
+            solution = self._solutions[key]
+            if solution.size:
+                wrong = np.flatnonzero(plan_row != solution)
+                if wrong.size:
+                    cell = int(wrong[0])
+                    actions[b] = cell * size + int(solution[cell]) - 1
+        return actions

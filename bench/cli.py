@@ -70,6 +70,23 @@ def cmd_perf(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_list(args: argparse.Namespace) -> int:
+    """Print the registered agents, plugin failures and env ids."""
+    from agents import registry
+
+    failures = registry.discover()
+    print("agents:")
+    for name in registry.available():
+        doc = (registry._FACTORIES[name].__doc__ or "").strip().splitlines()
+        print(f"  {name:20s} {doc[0] if doc else ''}")
+    for name, error in failures.items():
+        print(f"  {name:20s} FAILED TO LOAD: {error}")
+    print("envs:")
+    for env_id in envs.SUDOKU_IDS:
+        print(f"  {env_id}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Argument parser of every ``bench`` subcommand."""
     parser = argparse.ArgumentParser(prog="bench", description="trm-bench command line")
@@ -86,6 +103,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     data.add_argument("--seed", type=int, default=0, help="seed of the random-masked episodes")
     data.set_defaults(func=cmd_data)
+
+    listing = sub.add_parser("list", help="list registered agents (built-in and plugins) and env ids")
+    listing.set_defaults(func=cmd_list)
 
     perf = sub.add_parser("perf", help="throughput benchmarks")
     perf.add_argument("target", choices=["envs"], help="what to measure")

@@ -1,0 +1,147 @@
+"""The Agent protocol, ``@register``, and discovery of third-party agents by entry point.
+
+An agent is anything with the five methods of :class:`Agent`. Register a factory (a class or a
+function returning an agent) under a name::
+
+    from agents.registry import register
+
+    @register("my-agent")
+    class MyAgent:
+        ...
+
+A package of your own makes its agents visible to ``bench`` by declaring the module that
+registers them in the entry-point group ``trm_bench.agents`` (see README "Adding an agent").
+"""
+
+from __future__ import annotations
+
+import difflib
+import importlib
+from collections.abc import Callable
+from importlib.metadata import entry_points
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+
+import numpy as np
+
+ENTRY_POINT_GROUP = "trm_bench.agents"
+PROTOCOL_METHODS = ("learn", "predict", "save", "load", "num_params")
+BUILTIN_MODULES = ("agents.references",)
+"""Modules of this package that register agents when imported."""
+
+
+@runtime_checkable
+class Agent(Protocol):
+    """What the runner needs from an agent (DESIGN section 4)."""
+
+    def learn(
+        self,
+        env_id: str,
+        env_kwargs: dict[str, Any],
+        total_steps: int,
+        seed: int,
+        callback: Callable[[int], None] | None = None,
+    ) -> None:
+        """Train for ``total_steps`` environment transitions; call ``callback(steps_done)`` now
+        and then so the runner can evaluate learning curves."""
+
+    def predict(self, obs: np.ndarray, action_mask: np.ndarray, deterministic: bool = True) -> np.ndarray:
+        """Actions ``(B,)`` for observations ``(B, D)`` and action masks ``(B, A)``."""
+
+    def save(self, path: Path) -> None:
+        """Write everything ``load`` needs into the folder ``path``."""
+
+    def load(self, path: Path) -> None:
+        """Restore what ``save`` wrote."""
+
+    def num_params(self) -> int:
+        """Number of trainable parameters (0 for a hand-written policy)."""
+
+
+AgentFactory = Callable[..., Agent]
+
+_FACTORIES: dict[str, AgentFactory] = {}
+_PLUGIN_ERRORS: dict[str, str] = {}
+_discovered = False
+
+
+class UnknownAgentError(KeyError):
+    """No agent is registered under the requested name."""
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+class AgentProtocolError(TypeError):
+    """A registered factory returned an object that is not an :class:`Agent`."""
+
+
+def register(name: str) -> Callable[[AgentFactory], AgentFactory]:
+    """Decorator registering ``factory`` (a class or function) under ``name``."""
+
+    def decorate(factory: AgentFactory) -> AgentFactory:
+        existing = _FACTORIES.get(name)
+        if existing is not None and existing is not factory:
+            raise ValueError(f"agent name {name!r} is already registered by {existing!r}")
+        _FACTORIES[name] = factory
+        return factory
+
+    return decorate
+
+
+def discover() -> dict[str, str]:
+    """Import built-in agent modules and every ``trm_bench.agents`` entry point (once).
+
+    A plugin that fails to import is skipped and remembered; the others still load.
+    :return: ``{entry point name: error}`` of the plugins that failed.
+    """
+    global _discovered
+    if not _discovered:
+        _discovered = True
+        for module in BUILTIN_MODULES:
+            importlib.import_module(module)
+        for entry in entry_points(group=ENTRY_POINT_GROUP):
+            try:
+                entry.load()
+            except Exception as err:  # a broken plugin must not break the others
+                _PLUGIN_ERRORS[entry.name] = f"{entry.value}: {type(err).__name__}: {err}"
+    return dict(_PLUGIN_ERRORS)
+
+
+def refresh() -> None:
+    """Forget discovery so the next call re-reads entry points (after installing a plugin)."""
+    global _discovered
+    _discovered = False
+    _PLUGIN_ERRORS.clear()
+
+
+def available() -> list[str]:
+    """Sorted names of every registered agent (built-in and plugins)."""
+    discover()
+    return sorted(_FACTORIES)
+
+
+def check_agent(agent: object, name: str) -> Agent:
+    """Return ``agent`` if it has every protocol method, else raise :class:`AgentProtocolError`."""
+    missing = [m for m in PROTOCOL_METHODS if not callable(getattr(agent, m, None))]
+    if missing:
+        raise AgentProtocolError(
+            f"agent {name!r} ({type(agent).__name__}) does not implement {', '.join(missing)} "
+            f"of the Agent protocol ({', '.join(PROTOCOL_METHODS)})"
+        )
+    return agent  # type: ignore[return-value]
+
+
+def make_agent(name: str, **config: Any) -> Agent:
+    """Build the agent registered as ``name`` with ``config``.
+
+    :raises UnknownAgentError: with the known names and a close-match hint.
+    :raises AgentProtocolError: if the factory's product is not an Agent.
+    """
+    names = available()
+    if name not in _FACTORIES:
+        close = difflib.get_close_matches(name, names, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        broken = f" (plugins that failed to load: {', '.join(_PLUGIN_ERRORS)})" if _PLUGIN_ERRORS else ""
+        raise UnknownAgentError(f"unknown agent {name!r}{hint} Known agents: {', '.join(names)}{broken}")
+    return check_agent(_FACTORIES[name](**config), name)
