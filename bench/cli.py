@@ -40,8 +40,19 @@ def positive_float(value: str) -> float:
         number = float(value)
     except ValueError:
         number = 0.0
-    if not number > 0:
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {value!r}")
+    if not 0 < number < float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a positive finite number, got {value!r}")
+    return number
+
+
+def non_negative_int(value: str) -> int:
+    """Argparse type: an int >= 0."""
+    try:
+        number = int(value)
+    except ValueError:
+        number = -1
+    if number < 0:
+        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {value!r}")
     return number
 
 
@@ -87,6 +98,67 @@ def cmd_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def key_values(items: list[str], what: str) -> dict[str, object]:
+    """Parse ``k=v`` pairs; values are read as YAML scalars (``16`` -> int, ``true`` -> bool)."""
+    import yaml
+
+    out: dict[str, object] = {}
+    for item in items:
+        name, sep, raw = item.partition("=")
+        if not sep or not name:
+            raise UsageError(f"{what} must be written key=value, got {item!r}")
+        try:
+            out[name] = yaml.safe_load(raw)
+        except yaml.YAMLError:
+            out[name] = raw
+    return out
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Run every (agent, env, seed) and print a summary over seeds."""
+    import gymnasium as gym
+
+    from agents import registry
+    from bench.executors import execute
+    from bench.runner import RunSpec
+    from bench.store import ResultStore
+    from bench.summary import summary_table
+
+    env_kwargs = key_values(args.env_kwargs, "--env-kwargs")
+    agent_kwargs = key_values(args.agent_kwargs, "--agent-kwargs")
+    for name in args.agent:
+        try:
+            registry.make_agent(name, **agent_kwargs)
+        except (registry.UnknownAgentError, registry.AgentProtocolError, TypeError) as err:
+            raise UsageError(str(err)) from err
+    for env_id in args.env:
+        try:
+            gym.make(env_id, **env_kwargs).close()
+        except (TypeError, ValueError) as err:
+            raise UsageError(f"{env_id}: {err}") from err
+    specs = [
+        RunSpec(
+            agent=name,
+            env_id=env_id,
+            steps=args.steps,
+            seed=seed,
+            env_kwargs=env_kwargs,
+            agent_config=agent_kwargs,
+            episodes=args.episodes,
+            splits=tuple(args.splits),
+        )
+        for name in args.agent
+        for env_id in args.env
+        for seed in args.seeds
+    ]
+    try:
+        records = execute(specs, ResultStore(args.results), args.jobs, args.executor, args.address, args.force)
+    except RuntimeError as err:
+        raise UsageError(str(err)) from err
+    print(summary_table(records, args.splits))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Argument parser of every ``bench`` subcommand."""
     parser = argparse.ArgumentParser(prog="bench", description="trm-bench command line")
@@ -101,11 +173,29 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="random-masked episodes per test puzzle (default 4 for 4x4, 1 for 9x9)",
     )
-    data.add_argument("--seed", type=int, default=0, help="seed of the random-masked episodes")
+    data.add_argument("--seed", type=non_negative_int, default=0, help="seed of the random-masked episodes")
     data.set_defaults(func=cmd_data)
 
     listing = sub.add_parser("list", help="list registered agents (built-in and plugins) and env ids")
     listing.set_defaults(func=cmd_list)
+
+    run = sub.add_parser("run", help="train and evaluate agents on envs for a budget and seeds")
+    run.add_argument("--agent", nargs="+", required=True, help="registered agent names (see bench list)")
+    run.add_argument("--env", nargs="+", type=env_id_arg, required=True, help="env ids")
+    run.add_argument("--steps", type=positive_int, required=True, help="budget in env transitions")
+    run.add_argument("--seeds", nargs="+", type=non_negative_int, default=[0], help="seeds (default 0)")
+    run.add_argument("--env-kwargs", nargs="*", default=[], metavar="K=V", help="env kwargs, e.g. masking=cell")
+    run.add_argument("--agent-kwargs", nargs="*", default=[], metavar="K=V", help="agent config overrides")
+    run.add_argument("--episodes", type=positive_int, default=50, help="evaluation episodes per split")
+    run.add_argument(
+        "--splits", nargs="+", choices=["test", "train", "val"], default=["test"], help="evaluated splits"
+    )
+    run.add_argument("--jobs", type=positive_int, default=1, help="parallel runs (one torch thread each)")
+    run.add_argument("--results", default="results", help="results folder (default results/)")
+    run.add_argument("--executor", choices=["local", "ray"], default="local", help="where runs execute")
+    run.add_argument("--address", default=None, help="Ray cluster address (default: a local Ray)")
+    run.add_argument("--force", action="store_true", help="recompute runs that already have a record")
+    run.set_defaults(func=cmd_run)
 
     perf = sub.add_parser("perf", help="throughput benchmarks")
     perf.add_argument("target", choices=["envs"], help="what to measure")

@@ -18,7 +18,7 @@ def _rate(step: Callable[[], int], seconds: float) -> float:
     timed for about ``seconds`` after one warm-up call."""
     step()
     done, start = 0, time.perf_counter()
-    while time.perf_counter() - start < seconds:
+    while done == 0 or time.perf_counter() - start < seconds:
         done += step()
     return done / (time.perf_counter() - start)
 

@@ -24,8 +24,10 @@ def test_bench_perf_envs_prints_rates(capsys):
     [
         (["data", "--env", "trm/Sudoku4x4-Eazy-v0"], "did you mean 'trm/Sudoku4x4-Easy-v0'"),
         (["perf", "envs", "--num-envs", "0"], "expected a positive integer"),
-        (["perf", "envs", "--seconds", "abc"], "expected a positive number"),
+        (["perf", "envs", "--seconds", "abc"], "expected a positive finite number"),
         (["fly"], "invalid choice"),
+        (["data", "--seed", "-1"], "expected a non-negative integer"),
+        (["perf", "envs", "--seconds", "inf"], "expected a positive finite number"),
     ],
 )
 def test_user_mistakes_exit_2_with_one_clear_line(argv, message, capsys):

@@ -83,7 +83,7 @@ def test_vector_env_rejects_wrong_shape_and_names_the_bad_env():
         vec.step(np.array([0, 1]))
     with pytest.raises(ValueError, match=r"action 99 \(env 2\)"):
         vec.step(np.array([0, 1, 99]))
-    with pytest.raises(ValueError, match="puzzle_index must have shape"):
+    with pytest.raises(ValueError, match="puzzle_index must be 3 integers"):
         vec.reset(options={"puzzle_index": [0, 1]})
 
 
@@ -105,3 +105,42 @@ def test_step_before_reset_and_bad_puzzle_index():
         env.step(0)
     with pytest.raises(ValueError, match="puzzle_index"):
         env.reset(options={"puzzle_index": 10_000})
+
+
+def test_more_bad_kwargs_found_in_review():
+    with pytest.raises(ValueError, match="unknown Sudoku dataset"):
+        gym.make(EASY, dataset="bogus")
+    with pytest.raises(ValueError, match="horizon_truncates must be True or False"):
+        gym.make(EASY, horizon_truncates="no")
+    ok = SOLVED.copy()
+    ok[0] = 0
+    with pytest.raises(ValueError, match="do not pass 'split' or 'seed'"):
+        gym.make(EASY, puzzles=ok[None], split="test")
+
+
+def test_puzzle_without_completion_is_rejected():
+    dead_start = np.array([1, 2, 0, 0, 0, 0, 3, 4, 2, 1, 4, 3, 3, 4, 1, 2])
+    ok = SOLVED.copy()
+    ok[0] = 0
+    with pytest.raises(ValueError, match=r"puzzles\[1\] has an empty cell with no digit left"):
+        gym.make(EASY, puzzles=np.stack([ok, dead_start]))
+
+
+def test_vector_reset_accepts_numpy_seed_and_rejects_float_indices():
+    vec = gym.make_vec(EASY, 3, vectorization_mode="vector_entry_point")
+    a, _ = vec.reset(seed=np.int64(3))
+    b, _ = vec.reset(seed=3)
+    assert np.array_equal(a, b)
+    with pytest.raises(ValueError, match="puzzle_index must be 3 integers"):
+        vec.reset(options={"puzzle_index": [0.7, 1.2, 2.9]})
+    single = gym.make(EASY).unwrapped
+    with pytest.raises(ValueError, match="puzzle_index"):
+        single.reset(options={"puzzle_index": True})
+
+
+def test_vector_info_masks_are_not_shared():
+    vec = gym.make_vec(EASY, 2, vectorization_mode="vector_entry_point")
+    _, info = vec.reset(seed=0)
+    info["_score"][:] = False
+    _, info2 = vec.reset(seed=0)
+    assert info2["_score"].all() and info2["_solved"].all()

@@ -106,3 +106,15 @@ def test_solver_counts_multiple_solutions():
     empty = [0] * 16
     assert count_solutions(empty, limit=2) == 2
     assert count_solutions([1, 1] + [0] * 14) == 0
+
+
+def test_self_consistent_but_foreign_file_is_caught(tmp_path):
+    """A file whose digest matches its own (wrong) contents is still refused."""
+    spec = DATASETS["sudoku4x4-easy"]
+    good = build(spec, 3, progress=False)
+    puzzles = {s: good.puzzles[s].copy() for s in SPLITS}
+    puzzles["test"][0] = good.puzzles["test"][1]
+    path = tmp_path / "foreign.npz"
+    dataset.save(dataset.PuzzleSet(spec, 3, puzzles, good.pool_index), path)
+    with pytest.raises(ValueError, match="does not regenerate"):
+        dataset.read(spec, 3, path)

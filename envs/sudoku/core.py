@@ -8,15 +8,16 @@ The MDP (DESIGN section 2):
 
 * instance ``x`` = clue grid, plan ``y`` = current grid, ``y0 = x``;
 * action ``a = cell * N + (digit - 1)`` in ``Discrete(N**3)``; clues never change;
-* checker ``c(x, y) = filled - 2 * violations - 5 * dead`` where ``violations`` counts pairs of
-  equal digits sharing a row, column or box, and ``dead`` counts empty cells with no digit left
+* checker ``c(x, y) = filled - 2 * violations - 5 * dead`` where ``violations`` counts, in every
+  row, column and box, the pairs of equal digits it holds (a pair sharing a row and a box counts
+  twice, once per unit), and ``dead`` counts empty cells with no digit left
   that breaks no rule;
 * reward: see :func:`shaped_reward`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from functools import lru_cache
 
 import numpy as np
@@ -188,7 +189,8 @@ class SudokuBatch:
     :param horizon: edits per episode before failure.
     :param horizon_truncates: report horizon exhaustion as truncation (plain shaped reward, no
         failure value) instead of a terminal failure.
-    :param puzzles: ``(P, C)`` int8 clue grids the episodes start from (validated).
+    :param puzzles: ``(P, C)`` int8 clue grids the episodes start from (validated), needed by
+        :meth:`load`; a batch filled only through :meth:`load_boards` may pass None.
     """
 
     def __init__(
@@ -198,7 +200,7 @@ class SudokuBatch:
         masking: str,
         horizon: int,
         horizon_truncates: bool,
-        puzzles: np.ndarray,
+        puzzles: np.ndarray | None = None,
     ) -> None:
         if masking not in MASKINGS:
             raise ValueError(f"masking must be one of {MASKINGS}, got {masking!r}")
@@ -208,7 +210,7 @@ class SudokuBatch:
         self.horizon_truncates = horizon_truncates
         self.c_max = float(geo.num_cells)
         self.puzzles = puzzles
-        self._start = start_states(puzzles, n)
+        self._start = None if puzzles is None else start_states(puzzles, n)
         B, C, N = batch_size, geo.num_cells, geo.size
         self.batch_size = B
         self._full = np.int32((1 << N) - 1)
@@ -277,24 +279,43 @@ class SudokuBatch:
     # ------------------------------------------------------------------ reset
     def load(self, rows: np.ndarray, puzzle_ids: np.ndarray) -> None:
         """Start new episodes in batch ``rows`` from puzzles ``puzzle_ids`` of the puzzle set."""
-        N, start = self.geo.size, self._start
+        start = self._start
         clues = self.puzzles[puzzle_ids]
+        self._set(rows, clues, clues, *(getattr(start, f.name)[puzzle_ids] for f in fields(start)))
+
+    def load_boards(self, rows: np.ndarray, clues: np.ndarray, plans: np.ndarray) -> None:
+        """Put arbitrary boards (``(k, C)`` clue grids and plans) into batch ``rows``, e.g. to
+        look one step ahead from states met in other episodes."""
+        start = start_states(plans, self.geo.n)
+        self._set(rows, clues, plans, *(getattr(start, f.name) for f in fields(start)))
+
+    def _set(
+        self,
+        rows: np.ndarray,
+        clues: np.ndarray,
+        plans: np.ndarray,
+        counts: np.ndarray,
+        cand: np.ndarray,
+        filled: np.ndarray,
+        violations: np.ndarray,
+        dead: np.ndarray,
+    ) -> None:
+        N, digits = self.geo.size, self.geo.digits
         self.clues[rows] = clues
-        self.grid[rows] = clues
-        self.counts[rows] = start.counts[puzzle_ids]
-        cand = self.cand[rows] = start.cand[puzzle_ids]
-        self.filled[rows] = start.filled[puzzle_ids]
-        self.violations[rows] = start.violations[puzzle_ids]
-        self.dead[rows] = start.dead[puzzle_ids]
+        self.grid[rows] = plans
+        self.counts[rows] = counts
+        self.cand[rows] = cand
+        self.filled[rows] = filled
+        self.violations[rows] = violations
+        self.dead[rows] = dead
         self.steps[rows] = 0
-        onehot = clues[:, :, None] == self.geo.digits
-        self.obs[rows, :, :N] = onehot
-        self.obs[rows, :, N:] = onehot
-        empty = clues == 0
+        self.obs[rows, :, :N] = clues[:, :, None] == digits
+        self.obs[rows, :, N:] = plans[:, :, None] == digits
         if self.masking == "constraint":
-            self.legal[rows] = ((cand[..., None] & self.geo.digit_bits) != 0) & empty[..., None]
+            bits = (cand[..., None] & self.geo.digit_bits) != 0
+            self.legal[rows] = bits & (plans == 0)[..., None]
         else:
-            self.legal[rows] = empty[..., None]
+            self.legal[rows] = (clues == 0)[..., None]
         self._rescore()
         self.initial_score[rows] = self.score[rows]
 

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from envs.sudoku.core import geometry
+from envs.sudoku.core import geometry, start_states
 from envs.sudoku.generator import dig_any, dig_unique, puzzle_rng, symmetry_key
 
 SPLITS = ("test", "val", "train")
@@ -121,10 +121,10 @@ def build(spec: DatasetSpec, seed: int, jobs: int | None = None, progress: bool 
     class_split: dict[bytes, str] = {}
     total = sum(sizes.values())
     jobs = jobs or min(os.cpu_count() or 1, 8)
-    chunk = 250 if spec.n == 3 else total
+    parallel = spec.n == 3 and jobs > 1
+    jobs, chunk = (jobs, 250) if parallel else (1, total)
     bar = tqdm(total=total, desc=f"building {spec.name} (seed {seed})", disable=not progress)
     start = 0
-    parallel = spec.n == 3 and jobs > 1
     with ProcessPoolExecutor(jobs) if parallel else contextlib.nullcontext() as pool:
         mapper = pool.map if pool is not None else map
         while sum(len(v) for v in chosen.values()) < total:
@@ -208,6 +208,14 @@ def read(spec: DatasetSpec, seed: int, path: Path) -> PuzzleSet:
         raise ValueError(f"unreadable dataset file {path}: {err}") from err
     if stored != (seed, spec.version, puzzle_set.digest()):
         raise ValueError(f"dataset file {path} fails its seed/version/digest check")
+    for split in SPLITS:  # the digest only proves self-consistency: spot-check against the seed
+        puzzles = puzzle_set.puzzles[split]
+        if puzzles.dtype != np.int8 or not ((puzzles >= 0) & (puzzles <= spec.n**2)).all():
+            raise ValueError(f"dataset file {path}: split {split} is not int8 digits 0..{spec.n**2}")
+        first = int(puzzle_set.pool_index[split][0])
+        if not np.array_equal(spec.puzzle(seed, first), puzzles[0]):
+            raise ValueError(f"dataset file {path}: split {split} does not regenerate from its seed")
+        puzzles.setflags(write=False)
     shapes = {s: puzzle_set.puzzles[s].shape for s in SPLITS}
     if shapes != {s: (k, spec.num_cells) for s, k in zip(SPLITS, spec.split_sizes)}:
         raise ValueError(f"dataset file {path} has split shapes {shapes}")
@@ -230,7 +238,12 @@ def load(name: str, seed: int = 0) -> PuzzleSet:
             except ValueError as err:
                 warnings.warn(f"{err}; rebuilding it", stacklevel=2)
     puzzle_set = build(spec, seed)
-    save(puzzle_set, cache_dir() / file_name(spec, seed))
+    try:
+        save(puzzle_set, cache_dir() / file_name(spec, seed))
+    except OSError as err:
+        warnings.warn(f"cannot cache dataset in {cache_dir()} ({err}); set TRM_BENCH_CACHE", stacklevel=2)
+    for puzzles in puzzle_set.puzzles.values():
+        puzzles.setflags(write=False)
     return puzzle_set
 
 
@@ -262,7 +275,10 @@ def validate_puzzles(puzzles: object, n: int) -> np.ndarray:
     onehot = arr[:, :, None] == np.arange(1, size + 1)
     clash = (onehot[:, geometry(n).unit_cells].sum(axis=2) > 1).any(axis=(1, 2))
     full = (arr != 0).all(axis=1)
-    bad = out_of_range | clash | full
+    stuck = np.zeros(len(arr), dtype=bool)
+    fine = ~(out_of_range | clash | full)
+    stuck[fine] = start_states(arr[fine].astype(np.int8), n).dead > 0
+    bad = out_of_range | clash | full | stuck
     if bad.any():
         i = int(np.argmax(bad))
         reason = (
@@ -271,6 +287,8 @@ def validate_puzzles(puzzles: object, n: int) -> np.ndarray:
             else "clues that already break a row, column or box rule"
             if clash[i]
             else "no empty cell"
+            if full[i]
+            else "an empty cell with no digit left (it has no completion)"
         )
         raise ValueError(f"puzzles[{i}] has {reason}")
     return arr.astype(np.int8)

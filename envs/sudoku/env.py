@@ -21,7 +21,7 @@ def choose_puzzle(rng: np.random.Generator, num_puzzles: int, options: dict | No
     """Puzzle of a new episode: ``options["puzzle_index"]`` if given, else uniform from ``rng``."""
     if options and options.get("puzzle_index") is not None:
         index = options["puzzle_index"]
-        if not isinstance(index, (int, np.integer)) or not 0 <= index < num_puzzles:
+        if isinstance(index, (bool, np.bool_)) or not isinstance(index, (int, np.integer)) or not 0 <= index < num_puzzles:
             raise ValueError(f"puzzle_index must be an int in [0, {num_puzzles}), got {index!r}")
         return int(index)
     return int(rng.integers(num_puzzles))

@@ -54,6 +54,10 @@ def parse_options(dataset: str, **kwargs: object) -> SudokuOptions:
         hints = [difflib.get_close_matches(k, ENV_KWARGS, n=1) for k in unknown]
         hint = "".join(f"; did you mean {h[0]!r} for {k!r}?" for k, h in zip(unknown, hints) if h)
         raise TypeError(f"unknown Sudoku env kwarg(s) {unknown}; valid: {list(ENV_KWARGS)}{hint}")
+    if dataset not in DATASETS:
+        raise ValueError(f"unknown Sudoku dataset {dataset!r}; known: {sorted(DATASETS)}")
+    if kwargs.get("puzzles") is not None and ({"split", "seed"} & set(kwargs)):
+        raise ValueError("'puzzles' replaces the dataset: do not pass 'split' or 'seed' with it")
     spec = DATASETS[dataset]
     split = kwargs.get("split", "train")
     masking = kwargs.get("masking", "constraint")
@@ -68,6 +72,9 @@ def parse_options(dataset: str, **kwargs: object) -> SudokuOptions:
         raise ValueError(f"horizon must be a positive int, got {horizon!r}")
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise ValueError(f"seed must be a non-negative int, got {seed!r}")
+    truncates = kwargs.get("horizon_truncates", False)
+    if not isinstance(truncates, (bool, np.bool_)):
+        raise ValueError(f"horizon_truncates must be True or False, got {truncates!r}")
     if render_mode is not None and render_mode not in RENDER_MODES:
         raise ValueError(f"render_mode must be None or one of {RENDER_MODES}, got {render_mode!r}")
     if kwargs.get("puzzles") is not None:
@@ -80,6 +87,6 @@ def parse_options(dataset: str, **kwargs: object) -> SudokuOptions:
         puzzles=puzzles,
         masking=str(masking),
         horizon=int(horizon),
-        horizon_truncates=bool(kwargs.get("horizon_truncates", False)),
+        horizon_truncates=bool(truncates),
         render_mode=render_mode,
     )

@@ -56,13 +56,20 @@ class SudokuVectorEnv(gym.vector.VectorEnv):
         """Reset every sub-env. ``seed``: int (env ``i`` gets ``seed + i``) or one per env;
         ``options={"puzzle_index": array of num_envs ints}`` picks the puzzles."""
         if seed is not None:
-            seeds = [seed + i for i in range(self.num_envs)] if isinstance(seed, int) else list(seed)
+            if isinstance(seed, (int, np.integer)):
+                seeds = [int(seed) + i for i in range(self.num_envs)]
+            else:
+                seeds = [int(s) for s in seed]
             if len(seeds) != self.num_envs:
                 raise ValueError(f"expected {self.num_envs} seeds, got {len(seeds)}")
             self._rngs = [seeding.np_random(s)[0] for s in seeds]
         indices = None if not options else options.get("puzzle_index")
-        if indices is not None and np.shape(indices) != (self.num_envs,):
-            raise ValueError(f"puzzle_index must have shape ({self.num_envs},), got {np.shape(indices)}")
+        if indices is not None:
+            indices = np.asarray(indices)
+            if indices.shape != (self.num_envs,) or indices.dtype.kind not in "iu":
+                raise ValueError(
+                    f"puzzle_index must be {self.num_envs} integers, got {indices.dtype} {indices.shape}"
+                )
         rows = np.arange(self.num_envs)
         for i in rows:
             chosen = None if indices is None else {"puzzle_index": int(indices[i])}
@@ -82,12 +89,15 @@ class SudokuVectorEnv(gym.vector.VectorEnv):
         done = terminated | truncated
         final: dict[str, Any] = {}
         if done.any():
-            final_info = self.core.info() | {"puzzle_index": self.puzzle_index.copy()}
+            final_info = self.core.info() | {
+                "puzzle_index": self.puzzle_index.copy(),
+                "action_mask": self.action_masks(),
+            }
             final = {
                 "final_obs": self.core.observation().copy(),
-                "_final_obs": done,
+                "_final_obs": done.copy(),
                 "final_info": with_masks(final_info, done),
-                "_final_info": done,
+                "_final_info": done.copy(),
             }
             rows = np.flatnonzero(done)
             for i in rows:
@@ -115,4 +125,4 @@ class SudokuVectorEnv(gym.vector.VectorEnv):
 
 def with_masks(info: dict[str, np.ndarray], mask: np.ndarray) -> dict[str, np.ndarray]:
     """Add gymnasium's vector-info ``_key`` mask (which sub-envs the value is for) to every key."""
-    return info | {f"_{key}": mask for key in info}
+    return info | {f"_{key}": mask.copy() for key in info}

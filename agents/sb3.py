@@ -1,0 +1,131 @@
+"""Stable-Baselines3 (and sb3-contrib) algorithms behind the Agent protocol.
+
+Hyperparameters come from ``sweeps/tuned/<env>/<algo>.yaml`` when present, SB3's defaults
+otherwise (``hyperparams_source`` says which); keyword arguments given to the factory override
+both. Training runs on the batched vector env through :class:`SB3VectorAdapter`.
+
+Masks: PPO, A2C, DQN and QR-DQN act over all ``N**3`` actions; an action outside the legal set
+is a penalised no-op step of the env (the same rule for all of them). MaskablePPO receives the
+masks and samples legal actions only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from sb3_contrib import MaskablePPO, QRDQN
+from stable_baselines3 import A2C, DQN, PPO
+from stable_baselines3.common.base_class import BaseAlgorithm
+from stable_baselines3.common.callbacks import BaseCallback
+
+from agents.registry import register
+from agents.sb3_vecenv import SB3VectorAdapter
+from sweeps.hyperparams import load_tuned, to_sb3_kwargs
+
+ALGORITHMS: dict[str, type[BaseAlgorithm]] = {
+    "ppo": PPO,
+    "a2c": A2C,
+    "dqn": DQN,
+    "maskable-ppo": MaskablePPO,
+    "qrdqn": QRDQN,
+}
+"""Registered agent name -> SB3 class. One source of truth for the SB3 rows."""
+MASKABLE = {"maskable-ppo"}
+
+
+class BudgetCallback(BaseCallback):
+    """Stops training once ``total_steps`` transitions are collected and reports progress."""
+
+    def __init__(self, total_steps: int, report: Callable[[int], None] | None) -> None:
+        super().__init__()
+        self.total_steps = total_steps
+        self.report = report
+
+    def _on_step(self) -> bool:
+        if self.report is not None:
+            self.report(self.num_timesteps)
+        return self.num_timesteps < self.total_steps
+
+
+class SB3Agent:
+    """One SB3 algorithm as an :class:`agents.registry.Agent`.
+
+    :param algo: key of :data:`ALGORITHMS`.
+    :param overrides: SB3 kwargs (and ``n_envs``) taking precedence over tuned values.
+    """
+
+    def __init__(self, algo: str, **overrides: Any) -> None:
+        self.algo = algo
+        self.overrides = overrides
+        self.model: BaseAlgorithm | None = None
+        self.hyperparams: dict[str, Any] = {}
+        self.hyperparams_source = "sb3-defaults"
+
+    def learn(
+        self,
+        env_id: str,
+        env_kwargs: dict[str, Any],
+        total_steps: int,
+        seed: int,
+        callback: Callable[[int], None] | None = None,
+    ) -> None:
+        """Train for ``total_steps`` env transitions (SB3's ``num_timesteps``) with ``seed``."""
+        tuned, source = load_tuned(env_id, self.algo)
+        params = tuned | self.overrides
+        self.hyperparams = dict(params)
+        self.hyperparams_source = source + (" + overrides" if self.overrides else "")
+        kwargs = to_sb3_kwargs(params)
+        n_envs = int(kwargs.pop("n_envs", 1))
+        venv = SB3VectorAdapter.make(env_id, n_envs, env_kwargs)
+        venv.seed(seed)
+        cls = ALGORITHMS[self.algo]
+        self.model = cls("MlpPolicy", venv, seed=seed, device="cpu", verbose=0, **kwargs)
+        self.model.learn(total_steps, callback=BudgetCallback(total_steps, callback))
+
+    def steps_done(self) -> int:
+        """Transitions actually collected (the budget check stops within one vector step)."""
+        return 0 if self.model is None else int(self.model.num_timesteps)
+
+    def predict(self, obs: np.ndarray, action_mask: np.ndarray, deterministic: bool = True) -> np.ndarray:
+        """Batched actions of the trained policy."""
+        if self.model is None:
+            raise RuntimeError(f"{self.algo}: learn() or load() first")
+        if self.algo in MASKABLE:
+            actions, _ = self.model.predict(obs, action_masks=action_mask, deterministic=deterministic)
+        else:
+            actions, _ = self.model.predict(obs, deterministic=deterministic)
+        return np.asarray(actions, dtype=np.int64)
+
+    def save(self, path: Path) -> None:
+        """Write ``model.zip`` into the folder ``path``."""
+        if self.model is None:
+            raise RuntimeError(f"{self.algo}: nothing to save before learn()")
+        Path(path).mkdir(parents=True, exist_ok=True)
+        self.model.save(Path(path) / "model.zip")
+
+    def load(self, path: Path) -> None:
+        """Read ``model.zip`` from the folder ``path``."""
+        self.model = ALGORITHMS[self.algo].load(Path(path) / "model.zip", device="cpu")
+
+    def num_params(self) -> int:
+        """Trainable parameters of the policy (and value / Q networks it holds)."""
+        if self.model is None:
+            return 0
+        return sum(p.numel() for p in self.model.policy.parameters() if p.requires_grad)
+
+
+def _factory(algo: str) -> Callable[..., SB3Agent]:
+    def make(**overrides: Any) -> SB3Agent:
+        return SB3Agent(algo, **overrides)
+
+    make.__doc__ = f"{ALGORITHMS[algo].__module__.split('.')[0]} {ALGORITHMS[algo].__name__} (MlpPolicy)"
+    return make
+
+
+for _name in ALGORITHMS:
+    register(_name)(_factory(_name))
+

@@ -1,0 +1,174 @@
+"""One run, start to finish: build the agent, train within the budget, evaluate, record.
+
+A run is ``(table, agent, agent config, env id, env kwargs, budget, seed)`` plus the evaluation
+settings; its key hashes all of these and the code version (DESIGN section 6). The runner owns
+seeding, evaluation (one protocol for every agent) and the record's contents.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import platform
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from functools import lru_cache
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from agents.registry import Agent, make_agent
+from bench.evaluation import EpisodeResults, run_episodes
+from bench.store import ResultStore
+from envs import SUDOKU_IDS
+from envs.sudoku.dataset import DATASETS
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+CODE_DIRS = ("envs", "agents", "sweeps")
+CODE_FILES = ("bench/runner.py", "bench/evaluation.py")
+CURVE_FRACTIONS = (0.25, 0.5, 0.75)
+"""Budget fractions at which the learning curve is evaluated (the final point is the result)."""
+DEFAULT_EPISODES = 50
+PACKAGES = ("numpy", "torch", "gymnasium", "stable_baselines3", "sb3_contrib")
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """Everything that decides a run's outcome (and so its key)."""
+
+    agent: str
+    env_id: str
+    steps: int
+    seed: int
+    env_kwargs: dict[str, Any] = field(default_factory=dict)
+    agent_config: dict[str, Any] = field(default_factory=dict)
+    table: str = "adhoc"
+    episodes: int = DEFAULT_EPISODES
+    splits: tuple[str, ...] = ("test",)
+
+    def key(self) -> str:
+        """Content hash of the spec and the code version (24 hex digits)."""
+        payload = json.dumps({"spec": asdict(self), "code": code_version()}, sort_keys=True, default=str)
+        return hashlib.sha256(payload.encode()).hexdigest()[:24]
+
+    def label(self) -> str:
+        """Short human-readable name: agent on env (kwargs), seed."""
+        kwargs = " ".join(f"{k}={v}" for k, v in sorted(self.env_kwargs.items()))
+        return f"{self.agent} on {self.env_id}{f' [{kwargs}]' if kwargs else ''} seed {self.seed}"
+
+
+@lru_cache(maxsize=1)
+def code_version() -> str:
+    """SHA-256 (16 hex digits) of every source and tuned-parameter file that can change a result."""
+    h = hashlib.sha256()
+    files = [p for d in CODE_DIRS for p in (REPO_ROOT / d).rglob("*") if p.suffix in {".py", ".yaml", ".npz"}]
+    files += [REPO_ROOT / f for f in CODE_FILES]
+    for path in sorted(files):
+        h.update(str(path.relative_to(REPO_ROOT)).encode())
+        h.update(path.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def evaluation_puzzles(num_puzzles: int, episodes: int, seed: int) -> np.ndarray:
+    """The fixed puzzle list of a seed: ``episodes`` distinct puzzles drawn with ``seed``
+    (all of them, in order, when the split has no more than ``episodes``; repeats beyond)."""
+    if episodes >= num_puzzles:
+        extra = np.random.default_rng(seed).choice(num_puzzles, episodes - num_puzzles)
+        return np.concatenate([np.arange(num_puzzles), extra])
+    return np.sort(np.random.default_rng(seed).choice(num_puzzles, episodes, replace=False))
+
+
+def split_size(env_id: str, env_kwargs: dict[str, Any], split: str) -> int:
+    """Number of puzzles the env draws from for ``split``."""
+    if env_kwargs.get("puzzles") is not None:
+        raise ValueError("runs evaluate on the env's own splits; 'puzzles' is for direct env use")
+    return DATASETS[SUDOKU_IDS[env_id]].split_sizes[("test", "val", "train").index(split)]
+
+
+def evaluate(agent: Agent, spec: RunSpec, split: str) -> EpisodeResults:
+    """The protocol: deterministic policy, the seed's fixed puzzle list of ``split``."""
+    kwargs = dict(spec.env_kwargs, split=split)
+    puzzles = evaluation_puzzles(split_size(spec.env_id, kwargs, split), spec.episodes, spec.seed)
+    return run_episodes(
+        spec.env_id, kwargs, lambda obs, mask: agent.predict(obs, mask, deterministic=True), puzzles, spec.seed
+    )
+
+
+def summarize(results: EpisodeResults) -> dict[str, float]:
+    """Plain metric names of one split: success, score, delta, episodes."""
+    return {
+        "success": results.success,
+        "score": results.mean_score,
+        "delta": results.mean_delta,
+        "episodes": int(len(results.solved)),
+    }
+
+
+def run(spec: RunSpec, progress_position: int | None = None) -> dict[str, Any]:
+    """Train and evaluate ``spec``; return its record (not yet stored)."""
+    from tqdm.auto import tqdm
+
+    torch.manual_seed(spec.seed)
+    np.random.seed(spec.seed)
+    agent = make_agent(spec.agent, **spec.agent_config)
+    curve: list[dict[str, Any]] = []
+    marks = [int(f * spec.steps) for f in CURVE_FRACTIONS if int(f * spec.steps) > 0]
+    bar = tqdm(
+        total=spec.steps, desc=spec.label(), position=progress_position, leave=False, disable=None,
+        unit="step", unit_scale=True,
+    )
+    eval_time = 0.0
+
+    def on_progress(steps_done: int) -> None:
+        nonlocal eval_time
+        bar.update(max(0, min(steps_done, spec.steps) - bar.n))
+        while marks and steps_done >= marks[0]:
+            start = time.perf_counter()
+            curve.append({"steps": marks.pop(0), **summarize(evaluate(agent, spec, "test"))})
+            eval_time += time.perf_counter() - start
+
+    start = time.perf_counter()
+    agent.learn(spec.env_id, dict(spec.env_kwargs), spec.steps, spec.seed, on_progress)
+    train_time = time.perf_counter() - start - eval_time
+    bar.close()
+    start = time.perf_counter()
+    metrics = {split: summarize(evaluate(agent, spec, split)) for split in spec.splits}
+    eval_time += time.perf_counter() - start
+    steps_done = agent.steps_done() if hasattr(agent, "steps_done") else spec.steps
+    curve.append({"steps": steps_done, **metrics["test" if "test" in metrics else spec.splits[0]]})
+    return {
+        "key": spec.key(),
+        "spec": asdict(spec),
+        "label": spec.label(),
+        "metrics": metrics,
+        "curve": curve,
+        "steps_done": steps_done,
+        "checker_calls": int(getattr(agent, "checker_calls", 0)),
+        "params": agent.num_params(),
+        "hyperparams": getattr(agent, "hyperparams", {}),
+        "hyperparams_source": getattr(agent, "hyperparams_source", "none"),
+        "train_time_s": train_time,
+        "eval_time_s": eval_time,
+        "code_version": code_version(),
+        "versions": {"python": platform.python_version(), **{p: version(p.replace("_", "-")) for p in PACKAGES}},
+        "machine": {"platform": platform.platform(), "cpus": _cpu_count(), "torch_threads": torch.get_num_threads()},
+        "command": " ".join(sys.argv),
+        "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }
+
+
+def run_and_store(spec: RunSpec, root: str, progress_position: int | None = None) -> dict[str, Any]:
+    """Run ``spec`` and write its record under ``root`` (what every executor calls)."""
+    record = run(spec, progress_position)
+    ResultStore(root).put(record)
+    return record
+
+
+def _cpu_count() -> int:
+    import os
+
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)

@@ -1,0 +1,42 @@
+"""Plain-text summary of run records (``bench run``'s output): mean +- std over seeds."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+
+def records_frame(records: list[dict[str, Any]], splits: list[str]) -> pd.DataFrame:
+    """One row per record: agent, env, env kwargs, seed, params, and each split's metrics."""
+    rows = []
+    for r in records:
+        spec = r["spec"]
+        row = {
+            "agent": spec["agent"],
+            "env": spec["env_id"],
+            "env_kwargs": " ".join(f"{k}={v}" for k, v in sorted(spec["env_kwargs"].items())) or "-",
+            "seed": spec["seed"],
+            "steps": r["steps_done"],
+            "params": r["params"],
+        }
+        for split in splits:
+            for metric in ("success", "score", "delta"):
+                row[f"{split}/{metric}"] = r["metrics"][split][metric]
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def summary_table(records: list[dict[str, Any]], splits: list[str]) -> str:
+    """Markdown-style table: per (agent, env, kwargs), metrics as mean +- std over seeds."""
+    frame = records_frame(records, splits)
+    group = ["agent", "env", "env_kwargs"]
+    metrics = [c for c in frame.columns if "/" in c]
+    lines = ["| " + " | ".join(group + ["seeds", "params"] + metrics) + " |", "|" + "---|" * (len(group) + 2 + len(metrics))]
+    for keys, part in frame.groupby(group, sort=False):
+        cells = [str(k) for k in keys] + [str(len(part)), str(int(part["params"].iloc[0]))]
+        for m in metrics:
+            std = part[m].std(ddof=0)
+            cells.append(f"{part[m].mean():.3f} +- {std:.3f}")
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)

@@ -1,0 +1,59 @@
+"""Tuned hyperparameters: ``sweeps/tuned/<env id>/<algo>.yaml``, written by ``bench tune``.
+
+A file holds the study's provenance and the SB3 keyword arguments::
+
+    study: ppo__trm-Sudoku4x4-Easy-v0
+    n_trials: 30
+    best_value: ...
+    date: 2026-11-24
+    params:
+      n_envs: 8
+      learning_rate: 0.0003
+      policy_kwargs: {net_arch: [64, 64], activation_fn: tanh}
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import torch.nn as nn
+import yaml
+
+TUNED_DIR = Path(__file__).parent / "tuned"
+ACTIVATIONS = {"tanh": nn.Tanh, "relu": nn.ReLU, "elu": nn.ELU, "leaky_relu": nn.LeakyReLU}
+
+
+def tuned_path(env_id: str, algo: str, root: Path = TUNED_DIR) -> Path:
+    """Where the tuned parameters of ``algo`` on ``env_id`` live."""
+    return root / env_id / f"{algo}.yaml"
+
+
+def load_tuned(env_id: str, algo: str, root: Path = TUNED_DIR) -> tuple[dict[str, Any], str]:
+    """``(params, source)``: the tuned SB3 kwargs and where they came from.
+
+    ``source`` is the file's path relative to the repository (``sweeps/tuned/...``), or
+    ``"sb3-defaults"`` when no file exists (params then ``{}``).
+    :raises ValueError: on a file that is not a mapping with a ``params`` mapping.
+    """
+    path = tuned_path(env_id, algo, root)
+    if not path.exists():
+        return {}, "sb3-defaults"
+    data = yaml.safe_load(path.read_text())
+    if not isinstance(data, dict) or not isinstance(data.get("params"), dict):
+        raise ValueError(f"{path}: expected a mapping with a 'params' mapping")
+    return dict(data["params"]), f"sweeps/tuned/{env_id}/{algo}.yaml"
+
+
+def to_sb3_kwargs(params: dict[str, Any]) -> dict[str, Any]:
+    """Turn YAML values into SB3 objects (activation names into torch modules)."""
+    kwargs = dict(params)
+    policy_kwargs = dict(kwargs.get("policy_kwargs") or {})
+    activation = policy_kwargs.get("activation_fn")
+    if isinstance(activation, str):
+        if activation not in ACTIVATIONS:
+            raise ValueError(f"unknown activation_fn {activation!r}; known: {sorted(ACTIVATIONS)}")
+        policy_kwargs["activation_fn"] = ACTIVATIONS[activation]
+    if policy_kwargs:
+        kwargs["policy_kwargs"] = policy_kwargs
+    return kwargs
