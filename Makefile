@@ -13,7 +13,7 @@ install: $(STAMP)
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --disable-pip-version-check $(TORCH)
-	$(PY) -m pip install -q --disable-pip-version-check -e ".[dev]"
+	$(PY) -m pip install -q --disable-pip-version-check -e ".[dev,distributed]"
 	$(PY) -c "import torch, gymnasium, stable_baselines3, sb3_contrib, optuna, pandas, seaborn, pytest, hypothesis"
 	touch $(STAMP)
 

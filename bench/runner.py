@@ -163,7 +163,7 @@ def run(spec: RunSpec, progress_position: int | None = None) -> dict[str, Any]:
 
 def run_and_store(spec: RunSpec, root: str, progress_position: int | None = None) -> dict[str, Any]:
     """Run ``spec`` and write its record under ``root`` (what every executor calls)."""
-    record = run(spec, progress_position)
+    record = json.loads(json.dumps(run(spec, progress_position)))  # exactly what the file holds
     ResultStore(root).put(record)
     return record
 

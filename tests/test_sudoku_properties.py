@@ -70,8 +70,9 @@ def test_episode_follows_the_rules(env_id, masking, data, seed):
 def test_vector_env_replays_single_envs(env_id, masking, seed, action_seed):
     """Sub-env i of the vector env seeded s is the single env seeded s + i, through autoresets."""
     num_envs = 3
-    vec = gym.make_vec(env_id, num_envs, vectorization_mode="vector_entry_point", masking=masking)
-    singles = [gym.make(env_id, masking=masking).unwrapped for _ in range(num_envs)]
+    kwargs = {"masking": masking, "split": "test"}
+    vec = gym.make_vec(env_id, num_envs, vectorization_mode="vector_entry_point", **kwargs)
+    singles = [gym.make(env_id, **kwargs).unwrapped for _ in range(num_envs)]
     obs, info = vec.reset(seed=seed)
     pairs = [e.reset(seed=seed + i) for i, e in enumerate(singles)]
     assert np.array_equal(obs, np.stack([p[0] for p in pairs]))
