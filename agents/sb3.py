@@ -11,6 +11,8 @@ masks and samples legal actions only.
 
 from __future__ import annotations
 
+import difflib
+import inspect
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -37,6 +39,21 @@ ALGORITHMS: dict[str, type[BaseAlgorithm]] = {
 MASKABLE = {"maskable-ppo"}
 
 
+def accepted_kwargs(algo: str) -> set[str]:
+    """Keyword arguments an agent of ``algo`` accepts: the SB3 constructor's, plus ``n_envs``."""
+    params = inspect.signature(ALGORITHMS[algo].__init__).parameters
+    return (set(params) - {"self", "policy", "env", "seed", "device", "verbose"}) | {"n_envs"}
+
+
+def check_kwargs(algo: str, kwargs: dict[str, Any]) -> None:
+    """Raise TypeError naming unknown kwargs (with the closest accepted one)."""
+    accepted = accepted_kwargs(algo)
+    for name in sorted(set(kwargs) - accepted):
+        close = difflib.get_close_matches(name, accepted, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise TypeError(f"{algo} does not take {name!r}{hint}")
+
+
 class BudgetCallback(BaseCallback):
     """Stops training once ``total_steps`` transitions are collected and reports progress."""
 
@@ -59,6 +76,7 @@ class SB3Agent:
     """
 
     def __init__(self, algo: str, **overrides: Any) -> None:
+        check_kwargs(algo, overrides)
         self.algo = algo
         self.overrides = overrides
         self.model: BaseAlgorithm | None = None
@@ -75,6 +93,7 @@ class SB3Agent:
     ) -> None:
         """Train for ``total_steps`` env transitions (SB3's ``num_timesteps``) with ``seed``."""
         tuned, source = load_tuned(env_id, self.algo)
+        check_kwargs(self.algo, tuned)
         params = tuned | self.overrides
         self.hyperparams = dict(params)
         self.hyperparams_source = source + (" + overrides" if self.overrides else "")

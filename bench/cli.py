@@ -68,15 +68,25 @@ def cmd_data(args: argparse.Namespace) -> int:
 
 def cmd_perf(args: argparse.Namespace) -> int:
     """Print throughput tables."""
-    from bench.perf import env_throughput
+    from bench import perf
 
-    rows = env_throughput(args.env, args.num_envs, args.seconds)
+    if args.target == "envs":
+        rows = perf.env_throughput(args.env, args.num_envs, args.seconds)
+        print(f"env steps/s on {platform.machine()}, {args.seconds:g} s per cell")
+    else:
+        from agents import registry
+
+        unknown = sorted(set(args.agents) - set(registry.available()))
+        if unknown:
+            raise UsageError(f"unknown agent(s) {unknown}; known: {', '.join(registry.available())}")
+        env_ids = args.env if args.env != list(envs.SUDOKU_IDS) else list(perf.TRAIN_ENVS)
+        rows = perf.training_throughput(args.agents, env_ids, args.steps)
+        print(f"training on {platform.machine()}, one torch thread, {args.steps} transitions per run")
     headers = list(rows[0])
-    print(f"env steps/s on {platform.machine()} ({platform.processor() or 'cpu'}), {args.seconds:g} s per cell")
     print("| " + " | ".join(headers) + " |")
     print("|" + "---|" * len(headers))
     for row in rows:
-        cells = [f"{v:,.0f}" if isinstance(v, float) else str(v) for v in row.values()]
+        cells = [f"{v:,.0f}" if isinstance(v, float) and abs(v) >= 100 else f"{v:.3g}" if isinstance(v, float) else str(v) for v in row.values()]
         print("| " + " | ".join(cells) + " |", flush=True)
     return 0
 
@@ -198,10 +208,12 @@ def build_parser() -> argparse.ArgumentParser:
     run.set_defaults(func=cmd_run)
 
     perf = sub.add_parser("perf", help="throughput benchmarks")
-    perf.add_argument("target", choices=["envs"], help="what to measure")
+    perf.add_argument("target", choices=["envs", "train"], help="env throughput, or agents' training")
     perf.add_argument("--env", nargs="+", type=env_id_arg, default=all_ids, help="env ids (default: all)")
     perf.add_argument("--num-envs", type=positive_int, default=1024, help="vector env batch size")
-    perf.add_argument("--seconds", type=positive_float, default=2.0, help="time per measurement")
+    perf.add_argument("--seconds", type=positive_float, default=2.0, help="envs: time per measurement")
+    perf.add_argument("--agents", nargs="+", default=["ppo", "a2c", "dqn", "maskable-ppo", "qrdqn"], help="train: agents")
+    perf.add_argument("--steps", type=positive_int, default=4000, help="train: transitions per run")
     perf.set_defaults(func=cmd_perf)
     return parser
 

@@ -95,3 +95,40 @@ def env_throughput(env_ids: list[str], num_envs: int, seconds: float) -> list[di
                 }
             )
     return rows
+
+
+TRAIN_AGENTS = ("ppo", "a2c", "dqn", "maskable-ppo", "qrdqn")
+TRAIN_ENVS = ("trm/Sudoku4x4-Easy-v0", "trm/Sudoku9x9-v0")
+
+
+def training_throughput(agents: list[str], env_ids: list[str], steps: int) -> list[dict[str, object]]:
+    """Env transitions per second of each agent's ``learn`` (one torch thread, its tuned or
+    default hyperparameters), and the runner's own overhead for that run (everything in
+    :func:`bench.runner.run` that is neither training nor evaluation)."""
+    import tempfile
+
+    import torch
+
+    from bench.runner import RunSpec, run_and_store
+
+    torch.set_num_threads(1)
+    rows = []
+    with tempfile.TemporaryDirectory() as root:
+        for env_id in env_ids:
+            for agent in agents:
+                start = time.perf_counter()
+                record = run_and_store(RunSpec(agent, env_id, steps, 0, episodes=10), root)
+                total = time.perf_counter() - start
+                overhead = total - record["train_time_s"] - record["eval_time_s"]
+                rows.append(
+                    {
+                        "env": env_id,
+                        "agent": agent,
+                        "train steps/s": record["steps_done"] / record["train_time_s"],
+                        "train s": record["train_time_s"],
+                        "eval s": record["eval_time_s"],
+                        "runner overhead s": overhead,
+                        "overhead %": 100 * overhead / total,
+                    }
+                )
+    return rows

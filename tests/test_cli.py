@@ -36,3 +36,19 @@ def test_user_mistakes_exit_2_with_one_clear_line(argv, message, capsys):
     assert exc.value.code == 2
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    "extra,message",
+    [
+        (["--agent", "ppo2"], "unknown agent 'ppo2'; did you mean 'ppo'?"),
+        (["--agent", "ppo", "--env-kwargs", "masking=cels"], "masking must be one of"),
+        (["--agent", "ppo", "--env-kwargs", "maskingcell"], "must be written key=value"),
+        (["--agent", "ppo", "--agent-kwargs", "n_stepz=3"], "n_stepz"),
+    ],
+)
+def test_bench_run_user_mistakes(extra, message, capsys, tmp_path):
+    argv = ["run", "--env", "trm/Sudoku4x4-Easy-v0", "--steps", "10", "--results", str(tmp_path)] + extra
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err

@@ -68,7 +68,7 @@ def test_builtin_references_are_registered():
     assert {"random-masked", "most-constrained", "solver"} <= set(registry.available())
 
 
-def test_plugin_agent_is_discovered_listed_and_evaluated(plugins, capsys):
+def test_plugin_agent_is_discovered_listed_and_evaluated(plugins, capsys, tmp_path):
     assert "first-legal" in registry.available()
     assert "broken-plugin" in registry.discover()
     assert main(["list"]) == 0
@@ -79,6 +79,11 @@ def test_plugin_agent_is_discovered_listed_and_evaluated(plugins, capsys):
         "trm/Sudoku4x4-Easy-v0", {"split": "test"}, lambda o, m: agent.predict(o, m), np.arange(10)
     )
     assert len(result.solved) == 10
+    argv = ["run", "--agent", "first-legal", "random-masked", "--env", "trm/Sudoku4x4-Hard-v0",
+            "--steps", "1", "--episodes", "5", "--results", str(tmp_path / "res")]
+    assert main(argv) == 0
+    table = capsys.readouterr().out
+    assert "| first-legal | trm/Sudoku4x4-Hard-v0 |" in table and "| random-masked |" in table
 
 
 def test_agent_missing_protocol_methods_is_named(plugins):
