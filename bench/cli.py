@@ -6,6 +6,7 @@ import argparse
 import difflib
 import platform
 import sys
+from collections.abc import Callable
 
 import envs
 
@@ -23,15 +24,23 @@ def env_id_arg(value: str) -> str:
     raise argparse.ArgumentTypeError(f"unknown env id {value!r}{hint} (known: {', '.join(envs.SUDOKU_IDS)})")
 
 
-def positive_int(value: str) -> int:
-    """Argparse type: an int >= 1."""
-    try:
-        number = int(value)
-    except ValueError:
-        number = 0
-    if number < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value!r}")
-    return number
+def int_at_least(minimum: int) -> Callable[[str], int]:
+    """Argparse type: an int >= ``minimum``."""
+
+    def parse(value: str) -> int:
+        try:
+            number = int(value)
+        except ValueError:
+            number = minimum - 1
+        if number < minimum:
+            raise argparse.ArgumentTypeError(f"expected an integer >= {minimum}, got {value!r}")
+        return number
+
+    return parse
+
+
+positive_int = int_at_least(1)
+non_negative_int = int_at_least(0)
 
 
 def positive_float(value: str) -> float:
@@ -42,17 +51,6 @@ def positive_float(value: str) -> float:
         number = 0.0
     if not 0 < number < float("inf"):
         raise argparse.ArgumentTypeError(f"expected a positive finite number, got {value!r}")
-    return number
-
-
-def non_negative_int(value: str) -> int:
-    """Argparse type: an int >= 0."""
-    try:
-        number = int(value)
-    except ValueError:
-        number = -1
-    if number < 0:
-        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {value!r}")
     return number
 
 

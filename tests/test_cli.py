@@ -23,10 +23,10 @@ def test_bench_perf_envs_prints_rates(capsys):
     "argv,message",
     [
         (["data", "--env", "trm/Sudoku4x4-Eazy-v0"], "did you mean 'trm/Sudoku4x4-Easy-v0'"),
-        (["perf", "envs", "--num-envs", "0"], "expected a positive integer"),
+        (["perf", "envs", "--num-envs", "0"], "expected an integer >= 1"),
         (["perf", "envs", "--seconds", "abc"], "expected a positive finite number"),
         (["fly"], "invalid choice"),
-        (["data", "--seed", "-1"], "expected a non-negative integer"),
+        (["data", "--seed", "-1"], "expected an integer >= 0"),
         (["perf", "envs", "--seconds", "inf"], "expected a positive finite number"),
     ],
 )
