@@ -1,0 +1,90 @@
+"""UPI-TRM: the Tiny Recursive Model trained by unrolled policy iteration (registered ``upi-trm``)."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from agents.registry import register
+from agents.upi_trm.network import TinyRecursiveModel
+from agents.upi_trm.upi import TrainStats, UPIConfig, train
+from envs import SUDOKU_IDS
+from envs.sudoku.dataset import DATASETS
+
+
+@register("upi-trm")
+class UPITRM:
+    """Tiny Recursive Model trained by UPI from checker feedback (dials L_z, n, R, K, alpha)."""
+
+    def __init__(self, **config: Any) -> None:
+        self.config = UPIConfig(**config)
+        self.net: TinyRecursiveModel | None = None
+        self.stats = TrainStats()
+
+    @property
+    def checker_calls(self) -> int:
+        """Lookahead checker calls made during training (not env transitions)."""
+        return self.stats.checker_calls
+
+    @property
+    def hyperparams(self) -> dict[str, Any]:
+        """The resolved config (recorded with each run)."""
+        return dataclasses.asdict(self.config)
+
+    def learn(
+        self,
+        env_id: str,
+        env_kwargs: dict[str, Any],
+        total_steps: int,
+        seed: int,
+        callback: Callable[[int], None] | None = None,
+    ) -> None:
+        """Train on ``env_id`` for at most ``total_steps`` transitions."""
+        torch.manual_seed(seed)
+        self.net = self._build(DATASETS[SUDOKU_IDS[env_id]].n)
+        self.stats = train(self.net, env_id, env_kwargs, total_steps, seed, self.config, callback)
+
+    def steps_done(self) -> int:
+        """Transitions used (a multiple of ``num_envs``, never above the budget)."""
+        return self.stats.steps_done
+
+    @torch.no_grad()
+    def predict(self, obs: np.ndarray, action_mask: np.ndarray, deterministic: bool = True) -> np.ndarray:
+        """Greedy (or sampled) legal action per row at the training depth."""
+        if self.net is None:
+            raise RuntimeError("upi-trm: learn() or load() first")
+        _, log_probs = self.net(torch.as_tensor(obs), torch.as_tensor(action_mask), self.config.depth)
+        if deterministic:
+            return log_probs.argmax(dim=1).numpy()
+        return torch.multinomial(log_probs.exp(), 1).squeeze(1).numpy()
+
+    def save(self, path: Path) -> None:
+        """``config.json`` and ``model.pt`` (state dict and box size) in the folder ``path``."""
+        if self.net is None:
+            raise RuntimeError("upi-trm: nothing to save before learn()")
+        path = Path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        (path / "config.json").write_text(json.dumps(dataclasses.asdict(self.config)))
+        torch.save({"n": self.net.n, "state": self.net.state_dict()}, path / "model.pt")
+
+    def load(self, path: Path) -> None:
+        """Restore what ``save`` wrote."""
+        path = Path(path)
+        self.config = UPIConfig(**json.loads((path / "config.json").read_text()))
+        saved = torch.load(path / "model.pt", weights_only=True)
+        self.net = self._build(saved["n"])
+        self.net.load_state_dict(saved["state"])
+
+    def _build(self, n: int) -> TinyRecursiveModel:
+        cfg = self.config
+        return TinyRecursiveModel(n, cfg.resolved_latent_dim(n), cfg.contraction, cfg.radius)
+
+    def num_params(self) -> int:
+        """Trainable parameters of the TRM."""
+        return 0 if self.net is None else self.net.num_params()

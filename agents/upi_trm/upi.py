@@ -1,0 +1,280 @@
+"""UPI-TRM: unrolled policy iteration for a Tiny Recursive Model, from checker feedback alone.
+
+One file, top to bottom (CleanRL style): the config, then the training loop of the poster:
+
+1. collect transitions with the current (distilled, conservative) policy on the batched env;
+2. regress the value ``U_n`` onto stop-gradient K-step bootstrap targets of an EMA target net;
+3. advantages statewise centred with the exact baseline ``sum_a pi(a|s) Q(s,a)``, where
+   ``Q(s,a) = r(s,a) + gamma * U_n(s')`` comes from a one-step lookahead through the known edit
+   and the checker, batched over every legal action (each a counted checker call, not a
+   transition);
+4. candidate policy from the advantages, conservative mixture ``(1-alpha) pi + alpha pi_cand``,
+   distilled into the network by minimising ``KL(mixture || pi_phi)``.
+
+The agent never sees a solution: rewards and lookahead come from the checker only.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from agents.references import decode_boards
+from agents.upi_trm.network import TinyRecursiveModel
+from envs.sudoku.core import GAMMA, SudokuBatch
+
+
+@dataclass
+class UPIConfig:
+    """Dials of the poster (L_z, n, R, K, alpha) and the training knobs."""
+
+    contraction: float | None = 0.9
+    """L_z: Lipschitz target of the latent map (None: no contraction control)."""
+    depth: int = 2
+    """n: latent refinement steps used for training and acting."""
+    radius: float = 10.0
+    """R: projection radius of the latent after every step (0: off)."""
+    bootstrap: int = 4
+    """K: horizon of the bootstrapped value targets."""
+    alpha: float = 0.5
+    """Mixture weight of the candidate policy in the conservative update."""
+    latent_dim: int = 0
+    """Per-cell latent width d (0: 64 for 4x4, 64 for 9x9)."""
+    candidate_temperature: float = 0.0
+    """Candidate policy softmax(A / T) over legal actions; 0 is the greedy argmax."""
+    num_envs: int = 32
+    """Parallel episodes of the batched env."""
+    rollout_steps: int = 8
+    """Steps per env per iteration (an iteration collects num_envs * rollout_steps transitions)."""
+    lookahead_states: int = 256
+    """Collected states per iteration whose advantages are computed (0: all of them)."""
+    learning_rate: float = 5e-3
+    epochs: int = 16
+    minibatch_size: int = 128
+    value_coef: float = 1.0
+    target_ema: float = 0.1
+    """Weight of the online net in each EMA update of the value target net."""
+    lookahead_chunk: int = 8192
+    """States per network call when scoring successors (memory bound)."""
+
+    def resolved_latent_dim(self, n: int) -> int:
+        """The latent width actually used for box size ``n``."""
+        return self.latent_dim or 64
+
+
+@dataclass
+class TrainStats:
+    """What one training run reports beside its metrics."""
+
+    steps_done: int = 0
+    checker_calls: int = 0
+    iterations: int = 0
+    distill_kl: list[float] = field(default_factory=list)
+    value_loss: list[float] = field(default_factory=list)
+
+
+def sample_actions(log_probs: torch.Tensor, generator: torch.Generator) -> np.ndarray:
+    """One action per row of ``(B, A)`` log-probabilities."""
+    return torch.multinomial(log_probs.exp(), 1, generator=generator).squeeze(1).numpy()
+
+
+def bootstrap_targets(
+    rewards: np.ndarray, dones: np.ndarray, next_values: np.ndarray, horizon: int
+) -> np.ndarray:
+    """K-step targets ``G_t = r_t + gamma r_{t+1} + ... + gamma^K U(s_{t+K})``, all ``(T, B)``.
+
+    ``next_values[t]`` is the target net's value of the state reached by transition ``t`` (0 if
+    it terminated). The sum stops at an episode's end and at the end of the buffer, where it
+    bootstraps from ``next_values``.
+    """
+    targets = rewards + GAMMA * next_values  # K = 1
+    for _ in range(horizon - 1):
+        longer = targets.copy()
+        longer[:-1] = rewards[:-1] + GAMMA * np.where(dones[:-1], next_values[:-1], targets[1:])
+        targets = longer
+    return targets
+
+
+def centred_advantages(state: np.ndarray, q: np.ndarray, pi: np.ndarray, num_states: int) -> np.ndarray:
+    """``A(s,a) = Q(s,a) - sum_b pi(b|s) Q(s,b)`` over the ``M`` legal pairs (``state`` ``(M,)``
+    indexes the ``num_states`` states, ``q`` and ``pi`` ``(M,)``): the exact statewise baseline,
+    so ``sum_a pi(a|s) A(s,a) = 0`` for every state whose legal ``pi`` sums to 1."""
+    baseline = np.zeros(num_states)
+    np.add.at(baseline, state, pi * q)
+    return q - baseline[state]
+
+
+def candidate_policy(
+    state: np.ndarray, action: np.ndarray, advantage: np.ndarray, shape: tuple[int, int], temperature: float
+) -> np.ndarray:
+    """``(S, A)`` candidate: greedy on the advantage (first best action), or its softmax at
+    ``temperature`` over the legal actions."""
+    num_states = shape[0]
+    candidate = np.zeros(shape)
+    if temperature > 0:
+        scaled = advantage / temperature
+        peak = np.full(num_states, -np.inf)
+        np.maximum.at(peak, state, scaled)
+        weight = np.exp(scaled - peak[state])
+        total = np.zeros(num_states)
+        np.add.at(total, state, weight)
+        candidate[state, action] = weight / total[state]
+        return candidate
+    best = np.full(num_states, -np.inf)
+    np.maximum.at(best, state, advantage)
+    first = np.full(num_states, np.iinfo(np.int64).max)
+    top = advantage == best[state]
+    np.minimum.at(first, state[top], action[top])
+    candidate[np.arange(num_states), first] = 1.0
+    return candidate
+
+
+def conservative_mixture(pi: np.ndarray, candidate: np.ndarray, alpha: float) -> np.ndarray:
+    """``(1 - alpha) pi + alpha pi_cand``, renormalised (``pi`` restricted to legal actions)."""
+    mixture = (1 - alpha) * pi + alpha * candidate
+    return mixture / mixture.sum(axis=1, keepdims=True)
+
+
+def mixture_kl(target: torch.Tensor, log_probs: torch.Tensor) -> torch.Tensor:
+    """Mean ``KL(target || pi_phi)`` over rows; the distillation loss."""
+    return (target * (torch.log(target.clamp_min(1e-12)) - log_probs)).sum(dim=1).mean()
+
+
+@torch.no_grad()
+def evaluate_net(
+    net: TinyRecursiveModel, obs: np.ndarray, mask: np.ndarray, depth: int, chunk: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Values ``(S,)`` and log-policies ``(S, A)`` of many states, in chunks."""
+    values, logps = [], []
+    for start in range(0, len(obs), chunk):
+        v, lp = net(torch.as_tensor(obs[start : start + chunk]), torch.as_tensor(mask[start : start + chunk]), depth)
+        values.append(v.numpy())
+        logps.append(lp.numpy())
+    return np.concatenate(values), np.concatenate(logps)
+
+
+def lookahead(
+    obs: np.ndarray, mask: np.ndarray, env_steps: np.ndarray, env: Any
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Every legal action of every state, applied to a copy of the board.
+
+    :return: ``(state, action, reward, terminated, next_obs, next_mask)`` over the ``M`` legal
+        (state, action) pairs.
+    """
+    state, action = np.nonzero(mask)
+    clues, plans, n = decode_boards(obs)
+    opts = env.options
+    trial = SudokuBatch(n, len(state), opts.masking, opts.horizon, opts.horizon_truncates)
+    trial.load_boards(np.arange(len(state)), clues[state], plans[state])
+    trial.steps[:] = env_steps[state]
+    reward, terminated, _ = trial.step(action.astype(np.int64))
+    return state, action, reward, terminated, trial.observation(), trial.action_mask()
+
+
+def train(
+    net: TinyRecursiveModel,
+    env_id: str,
+    env_kwargs: dict[str, Any],
+    total_steps: int,
+    seed: int,
+    cfg: UPIConfig,
+    callback: Callable[[int], None] | None = None,
+) -> TrainStats:
+    """Train ``net`` in place by UPI for at most ``total_steps`` environment transitions."""
+    # ---------------------------------------------------------------- setup
+    torch.manual_seed(seed)
+    generator = torch.Generator().manual_seed(seed)
+    rng = np.random.default_rng(seed)
+    B = cfg.num_envs
+    env = gym.make_vec(env_id, B, vectorization_mode="vector_entry_point", **env_kwargs)
+    c_max = net.value_scale
+    target = copy.deepcopy(net).requires_grad_(False)
+    optimizer = torch.optim.Adam(net.parameters(), lr=cfg.learning_rate)
+    stats = TrainStats()
+    obs, info = env.reset(seed=seed)
+    mask = info["action_mask"]
+
+    while stats.steps_done + B <= total_steps:
+        T = min(cfg.rollout_steps, (total_steps - stats.steps_done) // B)
+        # ------------------------------------------------------------ 1. collect
+        buf_obs = np.zeros((T, B, obs.shape[1]), dtype=np.int8)
+        buf_mask = np.zeros((T, B, mask.shape[1]), dtype=bool)
+        buf_env_steps = np.zeros((T, B), dtype=np.int64)
+        rewards = np.zeros((T, B), dtype=np.float32)
+        dones = np.zeros((T, B), dtype=bool)
+        terms = np.zeros((T, B), dtype=bool)
+        next_obs = np.zeros_like(buf_obs)
+        next_mask = np.zeros_like(buf_mask)
+        for t in range(T):
+            buf_obs[t], buf_mask[t], buf_env_steps[t] = obs, mask, info["steps"]
+            with torch.no_grad():
+                _, log_probs = net(torch.as_tensor(obs), torch.as_tensor(mask), cfg.depth)
+            obs, rewards[t], terms[t], truncated, info = env.step(sample_actions(log_probs, generator))
+            mask = info["action_mask"]
+            dones[t] = terms[t] | truncated
+            next_obs[t], next_mask[t] = obs, mask
+            if dones[t].any():  # the true successor of a finished episode is its final state
+                next_obs[t][dones[t]] = info["final_obs"][dones[t]]
+                next_mask[t][dones[t]] = info["final_info"]["action_mask"][dones[t]]
+        stats.steps_done += T * B
+        if callback is not None:
+            callback(stats.steps_done)
+
+        # ------------------------------------------------------------ 2. value targets
+        flat = T * B
+        s_obs, s_mask = buf_obs.reshape(flat, -1), buf_mask.reshape(flat, -1)
+        next_v, _ = evaluate_net(target, next_obs.reshape(flat, -1), next_mask.reshape(flat, -1), cfg.depth, cfg.lookahead_chunk)
+        next_v = np.where(terms.reshape(flat), 0.0, next_v).reshape(T, B)
+        value_targets = bootstrap_targets(rewards, dones, next_v, cfg.bootstrap).reshape(flat)
+
+        # ------------------------------------------------------------ 3. centred advantages
+        chosen = np.arange(flat)
+        if 0 < cfg.lookahead_states < flat:
+            chosen = np.sort(rng.choice(flat, cfg.lookahead_states, replace=False))
+        state, action, q_reward, q_term, succ_obs, succ_mask = lookahead(
+            s_obs[chosen], s_mask[chosen], buf_env_steps.reshape(flat)[chosen], env
+        )
+        stats.checker_calls += len(state)
+        succ_v, _ = evaluate_net(net, succ_obs, succ_mask, cfg.depth, cfg.lookahead_chunk)
+        q = q_reward + GAMMA * np.where(q_term, 0.0, succ_v)
+        _, log_pi = evaluate_net(net, s_obs[chosen], s_mask[chosen], cfg.depth, cfg.lookahead_chunk)
+        advantage = centred_advantages(state, q, np.exp(log_pi[state, action]), len(chosen))
+
+        # ------------------------------------------------------------ 4. candidate, mixture
+        candidate = candidate_policy(state, action, advantage, log_pi.shape, cfg.candidate_temperature)
+        mixture = conservative_mixture(np.exp(log_pi) * s_mask[chosen], candidate, cfg.alpha)
+
+        # ------------------------------------------------------------ distil + regress
+        policy_rows = np.full(flat, -1)
+        policy_rows[chosen] = np.arange(len(chosen))
+        t_obs, t_mask = torch.as_tensor(s_obs), torch.as_tensor(s_mask)
+        t_targets = torch.as_tensor(value_targets / c_max, dtype=torch.float32)
+        t_mixture = torch.as_tensor(mixture, dtype=torch.float32)
+        t_rows = torch.as_tensor(policy_rows)
+        for _ in range(cfg.epochs):
+            for batch in torch.randperm(flat, generator=generator).split(cfg.minibatch_size):
+                value, log_probs = net(t_obs[batch], t_mask[batch], cfg.depth)
+                value_loss = F.mse_loss(value / c_max, t_targets[batch])
+                rows = t_rows[batch]
+                has = rows >= 0
+                kl = mixture_kl(t_mixture[rows[has]], log_probs[has]) if has.any() else torch.zeros(())
+                optimizer.zero_grad()
+                (cfg.value_coef * value_loss + kl).backward()
+                optimizer.step()
+        with torch.no_grad():
+            _, log_probs = net(torch.as_tensor(s_obs[chosen]), torch.as_tensor(s_mask[chosen]), cfg.depth)
+            remaining = mixture_kl(t_mixture, log_probs)
+            for online, slow in zip(net.parameters(), target.parameters()):
+                slow.mul_(1 - cfg.target_ema).add_(cfg.target_ema * online)
+        stats.distill_kl.append(float(remaining))
+        stats.value_loss.append(float(value_loss.detach()))
+        stats.iterations += 1
+    env.close()
+    return stats

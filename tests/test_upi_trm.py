@@ -1,0 +1,148 @@
+"""UPI-TRM: contraction by construction, projection, exact centring, mixture/distillation,
+bootstrap targets, the depth probe, and a short real training run."""
+
+import numpy as np
+import pytest
+import torch
+
+from agents.registry import make_agent
+from agents.upi_trm.network import TinyRecursiveModel
+from agents.upi_trm.probe import depth_drift, frozen_states
+from agents.upi_trm.upi import (
+    bootstrap_targets,
+    candidate_policy,
+    centred_advantages,
+    conservative_mixture,
+    mixture_kl,
+)
+from bench.runner import RunSpec, evaluate
+
+GAMMA = 0.99
+
+
+def empirical_lipschitz(net, n_cells, d, trials=64, ascent_steps=30):
+    """Largest ||f(z1) - f(z2)|| / ||z1 - z2|| found by random pairs refined by gradient ascent."""
+    torch.manual_seed(0)
+    e = torch.randn(trials, n_cells, d)
+    z1 = torch.randn(trials, n_cells, d, requires_grad=True)
+    z2 = (z1.detach() + 0.1 * torch.randn(trials, n_cells, d)).requires_grad_(True)
+    opt = torch.optim.Adam([z1, z2], lr=0.05)
+    best = 0.0
+    for _ in range(ascent_steps):
+        mats = net.mixing_matrices()
+        f1, f2 = net.latent_step(z1, e, mats), net.latent_step(z2, e, mats)
+        ratio = (f1 - f2).flatten(1).norm(dim=1) / (z1 - z2).flatten(1).norm(dim=1).clamp_min(1e-9)
+        best = max(best, float(ratio.max()))
+        opt.zero_grad()
+        (-ratio.sum()).backward()
+        opt.step()
+    return best
+
+
+@pytest.mark.parametrize("n", [2, 3])
+def test_contraction_holds_by_construction_and_fails_without_it(n):
+    d = 16
+    net = TinyRecursiveModel(n, d, contraction=0.9, radius=0)
+    with torch.no_grad():
+        for w in net.mix.values():
+            w.mul_(5.0)  # large raw weights: only the construction keeps the bound
+    assert net.lipschitz_bound() <= 0.9 + 1e-5
+    assert empirical_lipschitz(net, n**4, d) <= 0.9 + 1e-4
+    free = TinyRecursiveModel(n, d, contraction=None, radius=0)
+    free.load_state_dict(net.state_dict())
+    assert empirical_lipschitz(free, n**4, d) > 1.0
+
+
+def test_projection_bounds_the_latent_norm_and_zero_radius_is_off():
+    net = TinyRecursiveModel(2, 8, contraction=None, radius=1.5)
+    z = torch.randn(5, 16, 8) * 10
+    assert torch.all(net.project(z).flatten(1).norm(dim=1) <= 1.5 + 1e-5)
+    small = torch.full((1, 16, 8), 0.01)
+    assert torch.equal(net.project(small), small)
+    net.radius = 0
+    assert torch.equal(net.project(z), z)
+
+
+def test_advantages_are_exactly_centred_under_pi():
+    rng = np.random.default_rng(0)
+    mask = rng.random((6, 10)) < 0.5
+    mask[:, 0] = True
+    state, action = np.nonzero(mask)
+    logits = np.where(mask, rng.normal(size=mask.shape), -np.inf)
+    pi = np.exp(logits - logits.max(1, keepdims=True))
+    pi /= pi.sum(1, keepdims=True)
+    q = rng.normal(size=len(state)) * 10
+    adv = centred_advantages(state, q, pi[state, action], 6)
+    per_state = np.zeros(6)
+    np.add.at(per_state, state, pi[state, action] * adv)
+    assert np.allclose(per_state, 0.0, atol=1e-10)
+
+
+def test_candidate_and_mixture():
+    state = np.array([0, 0, 0, 1, 1])
+    action = np.array([1, 3, 4, 0, 2])
+    adv = np.array([0.5, 2.0, 2.0, -1.0, -3.0])
+    greedy = candidate_policy(state, action, adv, (2, 5), 0.0)
+    assert greedy.tolist() == [[0, 0, 0, 1, 0], [1, 0, 0, 0, 0]]
+    soft = candidate_policy(state, action, adv, (2, 5), 1.0)
+    assert np.allclose(soft.sum(1), 1) and soft[0, 3] == pytest.approx(soft[0, 4]) and soft[0, 0] == 0
+    pi = np.array([[0, 0.5, 0, 0.25, 0.25], [0.5, 0, 0.5, 0, 0]])
+    mix = conservative_mixture(pi, greedy, 0.3)
+    assert np.allclose(mix.sum(1), 1)
+    assert mix[0, 3] == pytest.approx(0.7 * 0.25 + 0.3) and mix[1, 2] == pytest.approx(0.35)
+
+
+def test_distillation_reduces_the_kl_to_the_mixture():
+    """Distilling a mixture of two TRM policies (a realisable target) into one of them."""
+    torch.manual_seed(0)
+    obs, mask = (torch.as_tensor(a) for a in frozen_states("trm/Sudoku4x4-Hard-v0", {}, np.arange(32)))
+    net, other = (TinyRecursiveModel(2, 16, contraction=0.9, radius=10) for _ in range(2))
+    with torch.no_grad():
+        target = 0.5 * net(obs, mask, 2)[1].exp() + 0.5 * other(obs, mask, 2)[1].exp()
+    opt = torch.optim.Adam(net.parameters(), lr=1e-2)
+    first = float(mixture_kl(target, net(obs, mask, 2)[1]))
+    for _ in range(100):
+        loss = mixture_kl(target, net(obs, mask, 2)[1])
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    assert float(loss) < 0.5 * first
+
+
+def test_bootstrap_targets_by_hand():
+    r = np.array([[1.0], [2.0], [3.0]])
+    done = np.array([[False], [True], [False]])
+    v_next = np.array([[10.0], [0.0], [5.0]])
+    one = bootstrap_targets(r, done, v_next, 1)
+    assert np.allclose(one[:, 0], [1 + GAMMA * 10, 2, 3 + GAMMA * 5])
+    two = bootstrap_targets(r, done, v_next, 2)
+    assert np.allclose(two[:, 0], [1 + GAMMA * 2, 2, 3 + GAMMA * 5])
+
+
+def test_depth_probe_reports_drift_and_contraction_converges():
+    net = TinyRecursiveModel(2, 16, contraction=0.5, radius=0)
+    obs, mask = frozen_states("trm/Sudoku4x4-Hard-v0", {}, np.arange(20))
+    rows = depth_drift(net, obs, mask, [2, 4, 8, 16])
+    assert rows[0]["delta_v"] == 0 and rows[0]["agreement"] == 1.0
+    assert {"delta_v", "delta_pi", "delta_z", "agreement_low", "agreement_high"} <= set(rows[1])
+    # a 0.5-contraction: ||z_16 - z_8|| <= 0.5**8 / (1 - 0.5) * ||z_1 - z_0||
+    z = net.latents(torch.as_tensor(obs), torch.as_tensor(mask), 16)
+    gap = (z[15] - z[7]).flatten(1).norm(dim=1)
+    first = z[0].flatten(1).norm(dim=1)
+    assert torch.all(gap <= 0.5**8 / 0.5 * first + 1e-6)
+
+
+def test_short_training_beats_random_masked_under_cell_masking(tmp_path):
+    torch.set_num_threads(1)
+    spec = RunSpec("upi-trm", "trm/Sudoku4x4-Easy-v0", 2000, 0, {"masking": "cell"})
+    agent = make_agent("upi-trm")
+    agent.learn(spec.env_id, spec.env_kwargs, spec.steps, spec.seed)
+    floor = make_agent("random-masked")
+    floor.learn(spec.env_id, spec.env_kwargs, 0, 0)
+    trained, random_floor = evaluate(agent, spec, "test"), evaluate(floor, spec, "test")
+    assert trained.success > random_floor.success
+    assert 0 < agent.steps_done() <= 2000 and agent.checker_calls > 0
+    agent.save(tmp_path)
+    again = make_agent("upi-trm")
+    again.load(tmp_path)
+    assert np.array_equal(evaluate(again, spec, "test").score, trained.score)
