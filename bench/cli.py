@@ -130,15 +130,17 @@ def cmd_run(args: argparse.Namespace) -> int:
     from bench.executors import execute
     from bench.runner import RunSpec
     from bench.store import ResultStore
-    from bench.summary import summary_table
+    from bench.summary import drift_table, summary_table
 
     env_kwargs = key_values(args.env_kwargs, "--env-kwargs")
     agent_kwargs = key_values(args.agent_kwargs, "--agent-kwargs")
     for name in args.agent:
         try:
-            registry.make_agent(name, **agent_kwargs)
+            agent = registry.make_agent(name, **agent_kwargs)
         except (registry.UnknownAgentError, registry.AgentProtocolError, TypeError) as err:
             raise UsageError(str(err)) from err
+        if args.probe_depths and not hasattr(agent, "depth_drift"):
+            raise UsageError(f"agent {name!r} has no depth-drift probe (--probe-depths)")
     for env_id in args.env:
         try:
             gym.make(env_id, **env_kwargs).close()
@@ -154,6 +156,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             agent_config=agent_kwargs,
             episodes=args.episodes,
             splits=tuple(args.splits),
+            probe_depths=tuple(args.probe_depths),
         )
         for name in args.agent
         for env_id in args.env
@@ -164,6 +167,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     except RuntimeError as err:
         raise UsageError(str(err)) from err
     print(summary_table(records, args.splits))
+    if args.probe_depths:
+        print()
+        print(drift_table(records))
     return 0
 
 
@@ -197,6 +203,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--episodes", type=positive_int, default=50, help="evaluation episodes per split")
     run.add_argument(
         "--splits", nargs="+", choices=["test", "train", "val"], default=["test"], help="evaluated splits"
+    )
+    run.add_argument(
+        "--probe-depths", nargs="*", type=positive_int, default=[], help="depth-drift probe depths (upi-trm)"
     )
     run.add_argument("--jobs", type=positive_int, default=1, help="parallel runs (one torch thread each)")
     run.add_argument("--results", default="results", help="results folder (default results/)")

@@ -49,6 +49,8 @@ class RunSpec:
     table: str = "adhoc"
     episodes: int = DEFAULT_EPISODES
     splits: tuple[str, ...] = ("test",)
+    probe_depths: tuple[int, ...] = ()
+    """Depths for the depth-drift probe (agents with ``depth_drift`` only; empty: no probe)."""
 
     def key(self) -> str:
         """Content hash of the spec and the code version (24 hex digits)."""
@@ -138,6 +140,13 @@ def run(spec: RunSpec, progress_position: int | None = None) -> dict[str, Any]:
     start = time.perf_counter()
     metrics = {split: summarize(evaluate(agent, spec, split)) for split in spec.splits}
     eval_time += time.perf_counter() - start
+    drift = None
+    if spec.probe_depths:
+        if not hasattr(agent, "depth_drift"):
+            raise ValueError(f"agent {spec.agent!r} has no depth-drift probe")
+        test_kwargs = dict(spec.env_kwargs, split="test")
+        puzzles = evaluation_puzzles(split_size(spec.env_id, test_kwargs, "test"), spec.episodes, spec.seed)
+        drift = agent.depth_drift(spec.env_id, spec.env_kwargs, puzzles, list(spec.probe_depths))
     steps_done = agent.steps_done() if hasattr(agent, "steps_done") else spec.steps
     curve.append({"steps": steps_done, **metrics["test" if "test" in metrics else spec.splits[0]]})
     return {
@@ -146,6 +155,7 @@ def run(spec: RunSpec, progress_position: int | None = None) -> dict[str, Any]:
         "label": spec.label(),
         "metrics": metrics,
         "curve": curve,
+        "drift": drift,
         "steps_done": steps_done,
         "checker_calls": int(getattr(agent, "checker_calls", 0)),
         "params": agent.num_params(),

@@ -40,3 +40,22 @@ def summary_table(records: list[dict[str, Any]], splits: list[str]) -> str:
             cells.append(f"{part[m].mean():.3f} +- {std:.3f}")
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
+
+
+def drift_table(records: list[dict[str, Any]]) -> str:
+    """Depth-drift probe, mean over seeds per (agent, env, kwargs, agent config, depth)."""
+    rows = []
+    for r in records:
+        for point in r.get("drift") or []:
+            config = " ".join(f"{k}={v}" for k, v in sorted(r["spec"]["agent_config"].items())) or "-"
+            rows.append({"agent": r["spec"]["agent"], "env": r["spec"]["env_id"], "config": config, **point})
+    if not rows:
+        return "(no depth-drift probe in these records)"
+    frame = pd.DataFrame(rows).groupby(["agent", "env", "config", "depth"], sort=False).mean(numeric_only=True)
+    lines = ["| agent | env | config | depth | delta_v | delta_pi | delta_z | argmax agreement |", "|---|---|---|---|---|---|---|---|"]
+    for (agent, env, config, depth), row in frame.iterrows():
+        lines.append(
+            f"| {agent} | {env} | {config} | {depth} | {row.delta_v:.4f} | {row.delta_pi:.5f} | "
+            f"{row.delta_z:.4f} | {row.agreement:.1%} |"
+        )
+    return "\n".join(lines)

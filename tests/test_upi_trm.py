@@ -146,3 +146,18 @@ def test_short_training_beats_random_masked_under_cell_masking(tmp_path):
     again = make_agent("upi-trm")
     again.load(tmp_path)
     assert np.array_equal(evaluate(again, spec, "test").score, trained.score)
+
+
+def test_runner_records_the_depth_probe(tmp_path):
+    from bench.executors import execute
+    from bench.store import ResultStore
+
+    spec = RunSpec(
+        "upi-trm", "trm/Sudoku4x4-Hard-v0", 128, 0, agent_config={"num_envs": 16, "rollout_steps": 4},
+        episodes=10, probe_depths=(4, 8),
+    )
+    (record,) = execute([spec], ResultStore(tmp_path))
+    assert [p["depth"] for p in record["drift"]] == [4, 8]
+    assert all(0.0 <= p["agreement_low"] <= p["agreement"] <= p["agreement_high"] <= 1.0 for p in record["drift"])
+    with pytest.raises(ValueError, match="no depth-drift probe"):
+        execute([RunSpec("random-masked", "trm/Sudoku4x4-Hard-v0", 1, 0, probe_depths=(4,))], ResultStore(tmp_path))

@@ -13,6 +13,7 @@ import torch
 
 from agents.registry import register
 from agents.upi_trm.network import TinyRecursiveModel
+from agents.upi_trm.probe import depth_drift, frozen_states
 from agents.upi_trm.upi import TrainStats, UPIConfig, train
 from envs import SUDOKU_IDS
 from envs.sudoku.dataset import DATASETS
@@ -47,6 +48,7 @@ class UPITRM:
     ) -> None:
         """Train on ``env_id`` for at most ``total_steps`` transitions."""
         torch.manual_seed(seed)
+        self.config = self.config.for_board(DATASETS[SUDOKU_IDS[env_id]].n)
         self.net = self._build(DATASETS[SUDOKU_IDS[env_id]].n)
         self.stats = train(self.net, env_id, env_kwargs, total_steps, seed, self.config, callback)
 
@@ -63,6 +65,16 @@ class UPITRM:
         if deterministic:
             return log_probs.argmax(dim=1).numpy()
         return torch.multinomial(log_probs.exp(), 1).squeeze(1).numpy()
+
+    def depth_drift(
+        self, env_id: str, env_kwargs: dict[str, Any], puzzles: np.ndarray, depths: list[int]
+    ) -> list[dict[str, float]]:
+        """The depth-drift probe on the initial states of held-out ``puzzles`` (test split),
+        against the training depth."""
+        if self.net is None:
+            raise RuntimeError("upi-trm: learn() or load() first")
+        obs, mask = frozen_states(env_id, env_kwargs, puzzles)
+        return depth_drift(self.net, obs, mask, list(depths), base_depth=self.config.depth)
 
     def save(self, path: Path) -> None:
         """``config.json`` and ``model.pt`` (state dict and box size) in the folder ``path``."""
@@ -82,8 +94,8 @@ class UPITRM:
         self.net.load_state_dict(saved["state"])
 
     def _build(self, n: int) -> TinyRecursiveModel:
-        cfg = self.config
-        return TinyRecursiveModel(n, cfg.resolved_latent_dim(n), cfg.contraction, cfg.radius)
+        cfg = self.config.for_board(n)
+        return TinyRecursiveModel(n, cfg.latent_dim, cfg.contraction, cfg.radius)
 
     def num_params(self) -> int:
         """Trainable parameters of the TRM."""

@@ -17,6 +17,7 @@ The agent never sees a solution: rewards and lookahead come from the checker onl
 from __future__ import annotations
 
 import copy
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -45,16 +46,17 @@ class UPIConfig:
     """K: horizon of the bootstrapped value targets."""
     alpha: float = 0.5
     """Mixture weight of the candidate policy in the conservative update."""
-    latent_dim: int = 0
-    """Per-cell latent width d (0: 64 for 4x4, 64 for 9x9)."""
-    candidate_temperature: float = 0.0
+    latent_dim: int | None = None
+    """Per-cell latent width d (None: 64 for 4x4, 32 for 9x9)."""
+    candidate_temperature: float = 1.0
     """Candidate policy softmax(A / T) over legal actions; 0 is the greedy argmax."""
-    num_envs: int = 32
+    num_envs: int = 64
     """Parallel episodes of the batched env."""
     rollout_steps: int = 8
     """Steps per env per iteration (an iteration collects num_envs * rollout_steps transitions)."""
-    lookahead_states: int = 256
-    """Collected states per iteration whose advantages are computed (0: all of them)."""
+    lookahead_states: int | None = None
+    """Collected states per iteration whose advantages are computed (None: 512 for 4x4, 128 for
+    9x9, where each state has hundreds of legal actions; 0: all of them)."""
     learning_rate: float = 5e-3
     epochs: int = 16
     minibatch_size: int = 128
@@ -64,9 +66,16 @@ class UPIConfig:
     lookahead_chunk: int = 8192
     """States per network call when scoring successors (memory bound)."""
 
-    def resolved_latent_dim(self, n: int) -> int:
-        """The latent width actually used for box size ``n``."""
-        return self.latent_dim or 64
+    def for_board(self, n: int) -> UPIConfig:
+        """A copy with every automatic (None) field resolved for box size ``n``."""
+        small = n == 2
+        return dataclasses.replace(
+            self,
+            latent_dim=self.latent_dim if self.latent_dim is not None else (64 if small else 32),
+            lookahead_states=self.lookahead_states
+            if self.lookahead_states is not None
+            else (512 if small else 128),
+        )
 
 
 @dataclass
@@ -189,6 +198,7 @@ def train(
 ) -> TrainStats:
     """Train ``net`` in place by UPI for at most ``total_steps`` environment transitions."""
     # ---------------------------------------------------------------- setup
+    cfg = cfg.for_board(net.n)
     torch.manual_seed(seed)
     generator = torch.Generator().manual_seed(seed)
     rng = np.random.default_rng(seed)
