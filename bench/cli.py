@@ -173,6 +173,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def perf_agents() -> tuple[str, ...]:
+    """Agents ``bench perf train`` measures by default."""
+    from bench.perf import TRAIN_AGENTS
+
+    return TRAIN_AGENTS
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Argument parser of every ``bench`` subcommand."""
     parser = argparse.ArgumentParser(prog="bench", description="trm-bench command line")
@@ -219,7 +226,7 @@ def build_parser() -> argparse.ArgumentParser:
     perf.add_argument("--env", nargs="+", type=env_id_arg, default=all_ids, help="env ids (default: all)")
     perf.add_argument("--num-envs", type=positive_int, default=1024, help="vector env batch size")
     perf.add_argument("--seconds", type=positive_float, default=2.0, help="envs: time per measurement")
-    perf.add_argument("--agents", nargs="+", default=["ppo", "a2c", "dqn", "maskable-ppo", "qrdqn"], help="train: agents")
+    perf.add_argument("--agents", nargs="+", default=list(perf_agents()), help="train: agents")
     perf.add_argument("--steps", type=positive_int, default=4000, help="train: transitions per run")
     perf.set_defaults(func=cmd_perf)
     return parser

@@ -97,7 +97,7 @@ def env_throughput(env_ids: list[str], num_envs: int, seconds: float) -> list[di
     return rows
 
 
-TRAIN_AGENTS = ("ppo", "a2c", "dqn", "maskable-ppo", "qrdqn")
+TRAIN_AGENTS = ("ppo", "a2c", "dqn", "maskable-ppo", "qrdqn", "upi-trm")
 TRAIN_ENVS = ("trm/Sudoku4x4-Easy-v0", "trm/Sudoku9x9-v0")
 
 

@@ -57,7 +57,7 @@ class UPIConfig:
     lookahead_states: int | None = None
     """Collected states per iteration whose advantages are computed (None: 512 for 4x4, 128 for
     9x9, where each state has hundreds of legal actions; 0: all of them)."""
-    learning_rate: float = 5e-3
+    learning_rate: float = 2e-3
     epochs: int = 16
     minibatch_size: int = 128
     value_coef: float = 1.0
