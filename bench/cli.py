@@ -134,13 +134,16 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     env_kwargs = key_values(args.env_kwargs, "--env-kwargs")
     agent_kwargs = key_values(args.agent_kwargs, "--agent-kwargs")
+    probed = set()
     for name in args.agent:
         try:
             agent = registry.make_agent(name, **agent_kwargs)
         except (registry.UnknownAgentError, registry.AgentProtocolError, TypeError) as err:
             raise UsageError(str(err)) from err
-        if args.probe_depths and not hasattr(agent, "depth_drift"):
-            raise UsageError(f"agent {name!r} has no depth-drift probe (--probe-depths)")
+        if hasattr(agent, "depth_drift"):
+            probed.add(name)
+    if args.probe_depths and not probed:
+        raise UsageError("none of the agents has a depth-drift probe (--probe-depths)")
     for env_id in args.env:
         try:
             gym.make(env_id, **env_kwargs).close()
@@ -156,7 +159,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             agent_config=agent_kwargs,
             episodes=args.episodes,
             splits=tuple(args.splits),
-            probe_depths=tuple(args.probe_depths),
+            probe_depths=tuple(args.probe_depths) if name in probed else (),
         )
         for name in args.agent
         for env_id in args.env

@@ -52,3 +52,11 @@ def test_bench_run_user_mistakes(extra, message, capsys, tmp_path):
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err
+
+
+def test_bench_perf_train_prints_rates_and_overhead(capsys):
+    argv = ["perf", "train", "--agents", "ppo", "--env", "trm/Sudoku4x4-Easy-v0", "--steps", "64"]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert "| trm/Sudoku4x4-Easy-v0 | ppo |" in out and "runner overhead s" in out
+    assert main(["perf", "train", "--agents", "nope"]) == 2
