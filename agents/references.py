@@ -14,7 +14,8 @@ from typing import Any
 import numpy as np
 
 from agents.registry import register
-from envs.sudoku.core import SudokuBatch, geometry
+from envs.sudoku.core import geometry
+from envs.sudoku.lookahead import decode_boards, one_step_lookahead
 from envs.sudoku.solver import solve
 
 
@@ -25,18 +26,6 @@ def sample_masked(mask: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     Returns ``(B,)`` int64.
     """
     return np.argmax(mask * rng.random(mask.shape, dtype=np.float32), axis=1)
-
-
-def decode_boards(obs: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
-    """Clue grids, plan grids (``(B, C)`` int8, 0 = empty) and box size from Sudoku observations."""
-    obs = np.asarray(obs).reshape(len(obs), -1)
-    for n in (2, 3):
-        size = n * n
-        if obs.shape[1] == size**3 * 2:
-            onehot = obs.reshape(len(obs), size * size, 2, size)
-            digits = np.arange(1, size + 1, dtype=np.int8)
-            return (onehot[:, :, 0] * digits).sum(-1).astype(np.int8), (onehot[:, :, 1] * digits).sum(-1).astype(np.int8), n
-    raise ValueError(f"not a Sudoku observation: shape {obs.shape}")
 
 
 def candidates(grid: np.ndarray, n: int) -> np.ndarray:
@@ -127,7 +116,8 @@ class CheckerGreedy(_Reference):
 
     Every legal action of every state is tried on a copy of the board in a batched
     :class:`SudokuBatch` under the env's masking regime (read from ``env_kwargs`` at ``learn``),
-    so the reward is exactly the env's, horizon aside. Each try is a checker call, counted in
+    (:func:`envs.sudoku.lookahead.one_step_lookahead`), so the reward is exactly the env's,
+    horizon aside. Each try is a checker call, counted in
     ``checker_calls``.
     """
 
@@ -143,19 +133,14 @@ class CheckerGreedy(_Reference):
 
     def predict(self, obs: np.ndarray, action_mask: np.ndarray, deterministic: bool = True) -> np.ndarray:
         """Greedy action per row (action 0 for a row with an empty mask)."""
-        clues, grid, n = decode_boards(obs)
-        state, action = np.nonzero(action_mask)
-        if state.size == 0:
-            return np.zeros(len(grid), dtype=np.int64)
-        trial = SudokuBatch(n, state.size, self.masking, horizon=2**31 - 1, horizon_truncates=False)
-        trial.load_boards(np.arange(state.size), clues[state], grid[state])
-        reward, _, _ = trial.step(action.astype(np.int64))
-        self.checker_calls += int(state.size)
-        best = np.full(len(grid), -np.inf)
-        np.maximum.at(best, state, reward)
-        first_best = np.full(len(grid), np.iinfo(np.int64).max)
-        is_best = reward == best[state]
-        np.minimum.at(first_best, state[is_best], action[is_best])
+        ahead = one_step_lookahead(obs, action_mask, self.masking)
+        self.checker_calls += len(ahead.state)
+        num_states = len(action_mask)
+        best = np.full(num_states, -np.inf)
+        np.maximum.at(best, ahead.state, ahead.reward)
+        first_best = np.full(num_states, np.iinfo(np.int64).max)
+        is_best = ahead.reward == best[ahead.state]
+        np.minimum.at(first_best, ahead.state[is_best], ahead.action[is_best])
         return np.where(np.isfinite(best), first_best, 0)
 
 

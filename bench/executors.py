@@ -124,7 +124,13 @@ def execute(
     bar = tqdm(total=len(specs), initial=len(specs) - len(pending), desc="runs", unit="run", position=0, disable=None)
     jobs = max(1, min(jobs, len(pending) or 1))
     stream = _local(pending, str(store.root), jobs) if executor == "local" else _ray(pending, str(store.root), jobs, address)
+    expected = {spec.key() for spec in pending}
     for record in stream:
+        if record["key"] not in expected:
+            raise RuntimeError(
+                "the code changed while the runs were executing (a worker computed another code "
+                "version); its record is stored under its own key; run the command again"
+            )
         records[record["key"]] = record
         bar.update()
     bar.close()

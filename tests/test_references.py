@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from agents.references import candidates, decode_boards
+from agents.references import candidates
+from envs.sudoku.lookahead import decode_boards
 from agents.registry import make_agent
 from bench.evaluation import run_episodes
 
@@ -49,3 +50,19 @@ def test_decode_and_candidates_match_the_env(tmp_path):
     other = make_agent("random-masked")
     other.load(tmp_path)
     assert other.seed == 5 and other.num_params() == 0
+
+
+def test_one_step_lookahead_matches_the_real_env():
+    import gymnasium as gym
+
+    from envs.sudoku.lookahead import one_step_lookahead
+
+    for masking in ("constraint", "cell"):
+        env = gym.make("trm/Sudoku4x4-Hard-v0", masking=masking).unwrapped
+        obs, info = env.reset(seed=7)
+        ahead = one_step_lookahead(obs[None], info["action_mask"][None], masking, horizon=16)
+        assert len(ahead.action) == info["action_mask"].sum()
+        for action, reward, obs_next in zip(ahead.action, ahead.reward, ahead.next_obs):
+            env.reset(seed=7)
+            real_obs, real_reward, *_ = env.step(int(action))
+            assert real_reward == pytest.approx(reward) and np.array_equal(real_obs, obs_next)

@@ -27,9 +27,9 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from agents.references import decode_boards
 from agents.upi_trm.network import TinyRecursiveModel
-from envs.sudoku.core import GAMMA, SudokuBatch
+from envs.sudoku.core import GAMMA
+from envs.sudoku.lookahead import one_step_lookahead
 
 
 @dataclass
@@ -169,24 +169,6 @@ def evaluate_net(
     return np.concatenate(values), np.concatenate(logps)
 
 
-def lookahead(
-    obs: np.ndarray, mask: np.ndarray, env_steps: np.ndarray, env: Any
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Every legal action of every state, applied to a copy of the board.
-
-    :return: ``(state, action, reward, terminated, next_obs, next_mask)`` over the ``M`` legal
-        (state, action) pairs.
-    """
-    state, action = np.nonzero(mask)
-    clues, plans, n = decode_boards(obs)
-    opts = env.options
-    trial = SudokuBatch(n, len(state), opts.masking, opts.horizon, opts.horizon_truncates)
-    trial.load_boards(np.arange(len(state)), clues[state], plans[state])
-    trial.steps[:] = env_steps[state]
-    reward, terminated, _ = trial.step(action.astype(np.int64))
-    return state, action, reward, terminated, trial.observation(), trial.action_mask()
-
-
 def train(
     net: TinyRecursiveModel,
     env_id: str,
@@ -248,12 +230,15 @@ def train(
         chosen = np.arange(flat)
         if 0 < cfg.lookahead_states < flat:
             chosen = np.sort(rng.choice(flat, cfg.lookahead_states, replace=False))
-        state, action, q_reward, q_term, succ_obs, succ_mask = lookahead(
-            s_obs[chosen], s_mask[chosen], buf_env_steps.reshape(flat)[chosen], env
+        opts = env.options
+        ahead = one_step_lookahead(
+            s_obs[chosen], s_mask[chosen], opts.masking, opts.horizon, opts.horizon_truncates,
+            steps_taken=buf_env_steps.reshape(flat)[chosen],
         )
+        state, action = ahead.state, ahead.action
         stats.checker_calls += len(state)
-        succ_v, _ = evaluate_net(net, succ_obs, succ_mask, cfg.depth, cfg.lookahead_chunk)
-        q = q_reward + GAMMA * np.where(q_term, 0.0, succ_v)
+        succ_v, _ = evaluate_net(net, ahead.next_obs, ahead.next_mask, cfg.depth, cfg.lookahead_chunk)
+        q = ahead.reward + GAMMA * np.where(ahead.terminated, 0.0, succ_v)
         _, log_pi = evaluate_net(net, s_obs[chosen], s_mask[chosen], cfg.depth, cfg.lookahead_chunk)
         advantage = centred_advantages(state, q, np.exp(log_pi[state, action]), len(chosen))
 

@@ -1,0 +1,64 @@
+"""One-step lookahead through the known edit and the checker, batched over legal actions.
+
+Used by agents that plan with the env's own rules (the ``checker-greedy`` reference, UPI-TRM's
+advantages): every legal action of every state is applied to a copy of its board in one
+:class:`SudokuBatch`, so the rewards and successors are exactly the env's.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from envs.sudoku.core import SudokuBatch
+
+
+@dataclass(frozen=True)
+class Lookahead:
+    """The ``M`` legal (state, action) pairs of a batch of states and what each leads to."""
+
+    state: np.ndarray  # (M,) index of the state
+    action: np.ndarray  # (M,) action id
+    reward: np.ndarray  # (M,) shaped reward of the transition
+    terminated: np.ndarray  # (M,) the transition ends the episode
+    next_obs: np.ndarray  # (M, D) successor observations
+    next_mask: np.ndarray  # (M, A) successor action masks
+
+
+def decode_boards(obs: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
+    """Clue grids, plan grids (``(B, C)`` int8, 0 = empty) and box size from observations."""
+    obs = np.asarray(obs).reshape(len(obs), -1)
+    for n in (2, 3):
+        size = n * n
+        if obs.shape[1] == size**3 * 2:
+            onehot = obs.reshape(len(obs), size * size, 2, size)
+            digits = np.arange(1, size + 1, dtype=np.int8)
+            clues = (onehot[:, :, 0] * digits).sum(-1).astype(np.int8)
+            plans = (onehot[:, :, 1] * digits).sum(-1).astype(np.int8)
+            return clues, plans, n
+    raise ValueError(f"not a Sudoku observation: shape {obs.shape}")
+
+
+def one_step_lookahead(
+    obs: np.ndarray,
+    mask: np.ndarray,
+    masking: str,
+    horizon: int = 2**31 - 1,
+    horizon_truncates: bool = False,
+    steps_taken: np.ndarray | None = None,
+) -> Lookahead:
+    """Apply every ``True`` action of ``mask`` (``(S, A)``) to a copy of its state.
+
+    :param masking: the env's masking regime (decides which edits are legal).
+    :param horizon: the env's horizon; with ``steps_taken`` (``(S,)``, edits already made in
+        each episode) the lookahead reproduces failures at the horizon too.
+    """
+    state, action = np.nonzero(mask)
+    clues, plans, n = decode_boards(obs)
+    trial = SudokuBatch(n, len(state), masking, horizon, horizon_truncates)
+    trial.load_boards(np.arange(len(state)), clues[state], plans[state])
+    if steps_taken is not None:
+        trial.steps[:] = steps_taken[state]
+    reward, terminated, _ = trial.step(action.astype(np.int64))
+    return Lookahead(state, action, reward, terminated, trial.observation(), trial.action_mask())
