@@ -176,6 +176,40 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_tune(args: argparse.Namespace) -> int:
+    """Run (or resume) Optuna studies, write the tuned YAML files, or the tuning report."""
+    from sweeps.spaces import SAMPLERS
+    from sweeps.tune import TuneError, TuneSpec, tune, tuning_report, write_tuned
+
+    unknown = sorted(set(args.algo) - set(SAMPLERS))
+    if unknown:
+        raise UsageError(f"no search space for {unknown}; tunable: {', '.join(SAMPLERS)}")
+    env_kwargs = key_values(args.env_kwargs, "--env-kwargs")
+    specs = [
+        TuneSpec(algo, env_id, args.trials, args.steps, args.seed, args.episodes, args.storage, env_kwargs)
+        for algo in args.algo
+        for env_id in args.env
+    ]
+    try:
+        if args.report:
+            from pathlib import Path
+
+            out = Path(args.report_path)
+            out.parent.mkdir(parents=True, exist_ok=True)
+            out.write_text(tuning_report(specs))
+            print(f"wrote {out}")
+            return 0
+        for spec in specs:
+            study = tune(spec, args.jobs)
+            if env_kwargs or args.no_write:
+                print(f"{spec.study_name}: best value {study.best_value:.4f} (not written to sweeps/tuned)")
+            else:
+                print(f"{spec.study_name}: best value {study.best_value:.4f} -> {write_tuned(study, spec)}")
+    except TuneError as err:
+        raise UsageError(str(err)) from err
+    return 0
+
+
 def perf_agents() -> tuple[str, ...]:
     """Agents ``bench perf train`` measures by default."""
     from bench.perf import TRAIN_AGENTS
@@ -223,6 +257,21 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--address", default=None, help="Ray cluster address (default: a local Ray)")
     run.add_argument("--force", action="store_true", help="recompute runs that already have a record")
     run.set_defaults(func=cmd_run)
+
+    tune_p = sub.add_parser("tune", help="Optuna tuning of the SB3 baselines (resumable)")
+    tune_p.add_argument("--algo", nargs="+", default=["ppo", "a2c", "dqn"], help="algorithms to tune")
+    tune_p.add_argument("--env", nargs="+", type=env_id_arg, default=all_ids, help="env ids")
+    tune_p.add_argument("--trials", type=positive_int, default=30, help="finished trials per study")
+    tune_p.add_argument("--steps", type=positive_int, default=20000, help="transitions per trial")
+    tune_p.add_argument("--episodes", type=positive_int, default=50, help="validation episodes")
+    tune_p.add_argument("--seed", type=non_negative_int, default=0, help="training seed of every trial")
+    tune_p.add_argument("--storage", default=None, help="Optuna storage URL (default: SQLite in sweeps/)")
+    tune_p.add_argument("--env-kwargs", nargs="*", default=[], metavar="K=V", help="env kwargs")
+    tune_p.add_argument("--jobs", type=positive_int, default=1, help="worker processes on the study")
+    tune_p.add_argument("--no-write", action="store_true", help="do not write sweeps/tuned/*.yaml")
+    tune_p.add_argument("--report", action="store_true", help="write the markdown summary instead")
+    tune_p.add_argument("--report-path", default="reports/tuning.md", help="where --report writes")
+    tune_p.set_defaults(func=cmd_tune)
 
     perf = sub.add_parser("perf", help="throughput benchmarks")
     perf.add_argument("target", choices=["envs", "train"], help="env throughput, or agents' training")

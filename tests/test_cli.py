@@ -60,3 +60,11 @@ def test_bench_perf_train_prints_rates_and_overhead(capsys):
     out = capsys.readouterr().out
     assert "| trm/Sudoku4x4-Easy-v0 | ppo |" in out and "runner overhead s" in out
     assert main(["perf", "train", "--agents", "nope"]) == 2
+
+
+def test_bench_tune_user_mistakes(capsys, tmp_path):
+    assert main(["tune", "--algo", "sac", "--env", "trm/Sudoku4x4-Easy-v0"]) == 2
+    assert "no search space for ['sac']" in capsys.readouterr().err
+    bad = f"sqlite:///{tmp_path / 'missing' / 'dir' / 's.db'}"
+    assert main(["tune", "--algo", "ppo", "--env", "trm/Sudoku4x4-Easy-v0", "--storage", bad]) == 2
+    assert "cannot open Optuna storage" in capsys.readouterr().err
