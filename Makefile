@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 # torch is pinned: 2.13.0 installs a CPU build from local disk; an unpinned torch pulls CUDA.
 TORCH  := torch==2.13.0
 
-.PHONY: install test bench bench-quick perf data lint clean
+.PHONY: install test bench bench-quick perf data tune lint clean
 
 install: $(STAMP)
 
@@ -29,6 +29,13 @@ bench: install
 bench-quick: install
 	$(VENV)/bin/bench data --env trm/Sudoku4x4-Easy-v0 trm/Sudoku4x4-Hard-v0 --episodes-per-puzzle 1
 	$(VENV)/bin/bench perf envs --seconds 0.2
+
+# Re-tune every baseline the tables use (resumable: rerunning continues the SQLite studies).
+tune: install
+	$(VENV)/bin/bench tune --algo ppo a2c dqn --env trm/Sudoku4x4-Easy-v0 --trials 30 --steps 5000 --jobs 2
+	$(VENV)/bin/bench tune --algo ppo a2c dqn --env trm/Sudoku4x4-Hard-v0 --trials 20 --steps 20000 --jobs 2
+	$(VENV)/bin/bench tune --algo ppo a2c dqn --env trm/Sudoku9x9-v0 --trials 20 --steps 10000 --jobs 2
+	$(VENV)/bin/bench tune --algo ppo a2c dqn --report
 
 perf: install
 	$(VENV)/bin/bench perf envs
