@@ -14,6 +14,7 @@ A file holds the study's provenance and the SB3 keyword arguments::
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -21,15 +22,21 @@ import torch.nn as nn
 import yaml
 
 TUNED_DIR = Path(__file__).parent / "tuned"
+"""The committed tuned files (``$TRM_BENCH_TUNED_DIR`` overrides it, e.g. for tests)."""
+
+
+def tuned_dir() -> Path:
+    """Folder the agents read tuned files from: ``$TRM_BENCH_TUNED_DIR`` or :data:`TUNED_DIR`."""
+    return Path(os.environ.get("TRM_BENCH_TUNED_DIR", TUNED_DIR))
 ACTIVATIONS = {"tanh": nn.Tanh, "relu": nn.ReLU, "elu": nn.ELU, "leaky_relu": nn.LeakyReLU}
 
 
-def tuned_path(env_id: str, algo: str, root: Path = TUNED_DIR) -> Path:
-    """Where the tuned parameters of ``algo`` on ``env_id`` live."""
-    return root / env_id / f"{algo}.yaml"
+def tuned_path(env_id: str, algo: str, root: Path | None = None) -> Path:
+    """Where the tuned parameters of ``algo`` on ``env_id`` live (default root: :func:`tuned_dir`)."""
+    return (root or tuned_dir()) / env_id / f"{algo}.yaml"
 
 
-def load_tuned(env_id: str, algo: str, root: Path = TUNED_DIR) -> tuple[dict[str, Any], str]:
+def load_tuned(env_id: str, algo: str, root: Path | None = None) -> tuple[dict[str, Any], str]:
     """``(params, source)``: the tuned SB3 kwargs and where they came from.
 
     ``source`` is the file's path relative to the repository (``sweeps/tuned/...``), or
@@ -42,7 +49,8 @@ def load_tuned(env_id: str, algo: str, root: Path = TUNED_DIR) -> tuple[dict[str
     data = yaml.safe_load(path.read_text())
     if not isinstance(data, dict) or not isinstance(data.get("params"), dict):
         raise ValueError(f"{path}: expected a mapping with a 'params' mapping")
-    return dict(data["params"]), f"sweeps/tuned/{env_id}/{algo}.yaml"
+    committed = path.resolve().is_relative_to(TUNED_DIR.resolve())
+    return dict(data["params"]), f"sweeps/tuned/{env_id}/{algo}.yaml" if committed else str(path)
 
 
 def to_sb3_kwargs(params: dict[str, Any]) -> dict[str, Any]:

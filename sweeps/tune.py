@@ -23,7 +23,7 @@ from agents.registry import make_agent
 from bench.runner import RunSpec, evaluate
 from envs import SUDOKU_IDS
 from envs.sudoku.dataset import DATASETS
-from sweeps.hyperparams import TUNED_DIR, tuned_path
+from sweeps.hyperparams import tuned_path
 from sweeps.spaces import SAMPLERS, space_version
 
 SWEEPS_DIR = Path(__file__).parent
@@ -174,7 +174,7 @@ def tune(spec: TuneSpec, jobs: int = 1, progress: bool = True) -> optuna.Study:
     return study
 
 
-def write_tuned(study: optuna.Study, spec: TuneSpec, root: Path = TUNED_DIR) -> Path:
+def write_tuned(study: optuna.Study, spec: TuneSpec, root: Path | None = None) -> Path:
     """Write the best trial's SB3 kwargs to ``sweeps/tuned/<env>/<algo>.yaml`` with provenance."""
     best = study.best_trial
     path = tuned_path(spec.env_id, spec.algo, root)

@@ -57,9 +57,22 @@ def test_tuned_file_is_read_and_named(tmp_path):
     path.parent.mkdir(parents=True)
     path.write_text("study: s\nparams:\n  n_steps: 32\n  policy_kwargs: {net_arch: [16], activation_fn: relu}\n")
     params, source = load_tuned(ENV, "ppo", root=tmp_path)
-    assert params["n_steps"] == 32 and source == f"sweeps/tuned/{ENV}/ppo.yaml"
+    assert params["n_steps"] == 32 and source == str(path)
     assert to_sb3_kwargs(params)["policy_kwargs"]["activation_fn"] is torch.nn.ReLU
     assert load_tuned(ENV, "a2c", root=tmp_path) == ({}, "sb3-defaults")
     path.write_text("- not a mapping\n")
     with pytest.raises(ValueError, match="expected a mapping"):
         load_tuned(ENV, "ppo", root=tmp_path)
+
+
+def test_committed_tuned_files_are_valid():
+    from agents.sb3 import ALGORITHMS, check_kwargs
+    from sweeps.hyperparams import TUNED_DIR
+
+    for path in TUNED_DIR.rglob("*.yaml"):
+        algo = path.stem
+        env_id = str(path.parent.relative_to(TUNED_DIR))
+        params, source = load_tuned(env_id, algo, root=TUNED_DIR)
+        assert algo in ALGORITHMS and source == f"sweeps/tuned/{env_id}/{algo}.yaml"
+        check_kwargs(algo, params)
+        to_sb3_kwargs(params)
