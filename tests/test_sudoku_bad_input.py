@@ -27,6 +27,7 @@ def test_unknown_kwarg_names_the_close_match():
         ({"render_mode": "human"}, "render_mode"),
     ],
 )
+@pytest.mark.filterwarnings("ignore:.*render_mode")  # gymnasium warns before our error
 def test_bad_kwarg_values(kwargs, match):
     with pytest.raises(ValueError, match=match):
         gym.make(EASY, **kwargs)

@@ -32,7 +32,7 @@ def empirical_lipschitz(net, n_cells, d, trials=64, ascent_steps=30):
         mats = net.mixing_matrices()
         f1, f2 = net.latent_step(z1, e, mats), net.latent_step(z2, e, mats)
         ratio = (f1 - f2).flatten(1).norm(dim=1) / (z1 - z2).flatten(1).norm(dim=1).clamp_min(1e-9)
-        best = max(best, float(ratio.max()))
+        best = max(best, float(ratio.max().detach()))
         opt.zero_grad()
         (-ratio.sum()).backward()
         opt.step()
