@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from agents.registry import register
-from envs.sudoku.core import geometry
+from envs.sudoku.core import geometry, legal_digits, start_states
 from envs.sudoku.lookahead import decode_boards, one_step_lookahead
 from envs.sudoku.solver import solve
 
@@ -30,10 +30,7 @@ def sample_masked(mask: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 
 def candidates(grid: np.ndarray, n: int) -> np.ndarray:
     """``(B, C, N)`` bool: digits absent from the row, column and box of each empty cell."""
-    geo = geometry(n)
-    present = (grid[:, :, None] == geo.digits)[:, geo.unit_cells].any(axis=2)  # (B, 3N, N)
-    free = ~present[:, geo.cell_units].any(axis=2)  # (B, C, N)
-    return free & (grid == 0)[:, :, None]
+    return legal_digits(start_states(grid, n).cand, grid == 0, geometry(n))
 
 
 class _Reference:

@@ -164,6 +164,11 @@ class StartStates:
     dead: np.ndarray  # (P,) int64
 
 
+def legal_digits(cand: np.ndarray, empty: np.ndarray, geo: Geometry) -> np.ndarray:
+    """``(..., N)`` bool: the digits of candidate bitmasks ``cand`` (``(...)``), for empty cells only."""
+    return ((cand[..., None] & geo.digit_bits) != 0) & empty[..., None]
+
+
 def start_states(puzzles: np.ndarray, n: int) -> StartStates:
     """Bookkeeping of every puzzle of ``puzzles`` (``(P, C)``), vectorised over the set."""
     geo = geometry(n)
@@ -312,8 +317,7 @@ class SudokuBatch:
         self.obs[rows, :, :N] = clues[:, :, None] == digits
         self.obs[rows, :, N:] = plans[:, :, None] == digits
         if self.masking == "constraint":
-            bits = (cand[..., None] & self.geo.digit_bits) != 0
-            self.legal[rows] = bits & (plans == 0)[..., None]
+            self.legal[rows] = legal_digits(cand, plans == 0, self.geo)
         else:
             self.legal[rows] = (clues == 0)[..., None]
         self._rescore()

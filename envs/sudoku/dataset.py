@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from envs.sudoku.core import geometry, start_states
+from envs.sudoku.core import start_states
 from envs.sudoku.generator import dig_any, dig_unique, puzzle_rng, symmetry_key
 
 SPLITS = ("test", "val", "train")
@@ -272,13 +272,10 @@ def validate_puzzles(puzzles: object, n: int) -> np.ndarray:
             f"got {arr.shape}"
         )
     out_of_range = ((arr < 0) | (arr > size)).any(axis=1)
-    onehot = arr[:, :, None] == np.arange(1, size + 1)
-    clash = (onehot[:, geometry(n).unit_cells].sum(axis=2) > 1).any(axis=(1, 2))
+    states = start_states(np.where(out_of_range[:, None], 0, arr).astype(np.int8), n)
+    clash = states.violations > 0
     full = (arr != 0).all(axis=1)
-    stuck = np.zeros(len(arr), dtype=bool)
-    fine = ~(out_of_range | clash | full)
-    stuck[fine] = start_states(arr[fine].astype(np.int8), n).dead > 0
-    bad = out_of_range | clash | full | stuck
+    bad = out_of_range | clash | full | (states.dead > 0)
     if bad.any():
         i = int(np.argmax(bad))
         reason = (
