@@ -6,7 +6,7 @@ import argparse
 import difflib
 import platform
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import envs
 
@@ -15,13 +15,21 @@ class UsageError(Exception):
     """A mistake in the user's input: reported as one line, exit status 2."""
 
 
-def env_id_arg(value: str) -> str:
-    """Argparse type: a registered Sudoku env id, with a close-match hint otherwise."""
-    if value in envs.SUDOKU_IDS:
-        return value
-    close = difflib.get_close_matches(value, list(envs.SUDOKU_IDS), n=1)
-    hint = f"; did you mean {close[0]!r}?" if close else ""
-    raise argparse.ArgumentTypeError(f"unknown env id {value!r}{hint} (known: {', '.join(envs.SUDOKU_IDS)})")
+def env_id_type(known: Sequence[str]) -> Callable[[str], str]:
+    """Argparse type: one of the env ids ``known``, with a close-match hint otherwise."""
+
+    def parse(value: str) -> str:
+        if value in known:
+            return value
+        close = difflib.get_close_matches(value, list(known), n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise argparse.ArgumentTypeError(f"unknown env id {value!r}{hint} (known: {', '.join(known)})")
+
+    return parse
+
+
+env_id_arg = env_id_type(envs.ALL_IDS)
+sudoku_id_arg = env_id_type(list(envs.SUDOKU_IDS))
 
 
 def int_at_least(minimum: int) -> Callable[[str], int]:
@@ -101,7 +109,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     for name, error in failures.items():
         print(f"  {name:20s} FAILED TO LOAD: {error}")
     print("envs:")
-    for env_id in envs.SUDOKU_IDS:
+    for env_id in envs.ALL_IDS:
         print(f"  {env_id}")
     return 0
 
@@ -224,7 +232,7 @@ def build_parser() -> argparse.ArgumentParser:
     all_ids = list(envs.SUDOKU_IDS)
 
     data = sub.add_parser("data", help="print dataset cards (sizes, clue histogram, overlap, random floors)")
-    data.add_argument("--env", nargs="+", type=env_id_arg, default=all_ids, help="env ids (default: all)")
+    data.add_argument("--env", nargs="+", type=sudoku_id_arg, default=all_ids, help="env ids (default: all)")
     data.add_argument(
         "--episodes-per-puzzle",
         type=positive_int,
@@ -260,7 +268,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     tune_p = sub.add_parser("tune", help="Optuna tuning of the SB3 baselines (resumable)")
     tune_p.add_argument("--algo", nargs="+", default=["ppo", "a2c", "dqn"], help="algorithms to tune")
-    tune_p.add_argument("--env", nargs="+", type=env_id_arg, default=all_ids, help="env ids")
+    tune_p.add_argument("--env", nargs="+", type=sudoku_id_arg, default=all_ids, help="env ids")
     tune_p.add_argument("--trials", type=positive_int, default=30, help="finished trials per study")
     tune_p.add_argument("--steps", type=positive_int, default=20000, help="transitions per trial")
     tune_p.add_argument("--episodes", type=positive_int, default=50, help="validation episodes")
@@ -275,7 +283,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     perf = sub.add_parser("perf", help="throughput benchmarks")
     perf.add_argument("target", choices=["envs", "train"], help="env throughput, or agents' training")
-    perf.add_argument("--env", nargs="+", type=env_id_arg, default=all_ids, help="env ids (default: all)")
+    perf.add_argument("--env", nargs="+", type=sudoku_id_arg, default=all_ids, help="env ids (default: all)")
     perf.add_argument("--num-envs", type=positive_int, default=1024, help="vector env batch size")
     perf.add_argument("--seconds", type=positive_float, default=2.0, help="envs: time per measurement")
     perf.add_argument("--agents", nargs="+", default=list(perf_agents()), help="train: agents")

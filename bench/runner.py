@@ -25,8 +25,7 @@ import torch
 from agents.registry import Agent, make_agent
 from bench.evaluation import EpisodeResults, run_episodes
 from bench.store import ResultStore
-from envs import SUDOKU_IDS
-from envs.sudoku.dataset import DATASETS
+from envs import num_instances
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CODE_DIRS = ("envs", "agents", "sweeps")
@@ -89,7 +88,7 @@ def split_size(env_id: str, env_kwargs: dict[str, Any], split: str) -> int:
     """Number of puzzles the env draws from for ``split``."""
     if env_kwargs.get("puzzles") is not None:
         raise ValueError("runs evaluate on the env's own splits; 'puzzles' is for direct env use")
-    return DATASETS[SUDOKU_IDS[env_id]].split_sizes[("test", "val", "train").index(split)]
+    return num_instances(env_id, split, env_kwargs.get("seed", 0))
 
 
 def evaluate(agent: Agent, spec: RunSpec, split: str) -> EpisodeResults:

@@ -131,28 +131,6 @@ def shaped_reward(
     return np.where(failed, -c_max - phi_before, reward).astype(np.float32)
 
 
-def validate_actions(actions: object, batch_size: int, num_actions: int) -> np.ndarray:
-    """Return ``actions`` as a ``(batch_size,)`` int64 array or raise a clear error.
-
-    :raises TypeError: non-integer actions.
-    :raises ValueError: wrong shape, or an action id outside ``[0, num_actions)``.
-    """
-    if batch_size == 1 and isinstance(actions, (int, np.integer)) and not isinstance(actions, bool):
-        if 0 <= actions < num_actions:  # the single env's common case, kept cheap
-            return np.array([actions], dtype=np.int64)
-    arr = np.asarray(actions)
-    if arr.dtype.kind not in "iu":
-        raise TypeError(f"actions must be integers in [0, {num_actions}), got dtype {arr.dtype}")
-    if arr.size != batch_size or arr.ndim > 1:
-        raise ValueError(f"expected {batch_size} action(s), got shape {arr.shape}")
-    arr = arr.reshape(batch_size).astype(np.int64, copy=False)
-    bad = (arr < 0) | (arr >= num_actions)
-    if bad.any():
-        i = int(np.argmax(bad))
-        raise ValueError(f"action {arr[i]} (env {i}) is outside Discrete({num_actions})")
-    return arr
-
-
 @dataclass(frozen=True)
 class StartStates:
     """Checker bookkeeping of each puzzle's start (``y0 = x``), computed once per puzzle set."""
@@ -210,6 +188,7 @@ class SudokuBatch:
         if masking not in MASKINGS:
             raise ValueError(f"masking must be one of {MASKINGS}, got {masking!r}")
         geo = self.geo = geometry(n)
+        self.num_actions = geo.num_actions
         self.masking = masking
         self.horizon = horizon
         self.horizon_truncates = horizon_truncates
@@ -246,6 +225,23 @@ class SudokuBatch:
         self._row_obs = np.arange(B) * (C * 2 * N)
 
     # ------------------------------------------------------------------ views
+    def render(self, row: int) -> str:
+        """Text picture of episode ``row``: clues in brackets, plan digits plain, ``.`` empty."""
+        n, size = self.geo.n, self.geo.size
+        lines = []
+        for r in range(size):
+            cells = []
+            for c in range(size):
+                v = int(self.grid[row, r * size + c])
+                text = "." if v == 0 else str(v)
+                cells.append(f"[{text}]" if self.clues[row, r * size + c] else f" {text} ")
+                if c % n == n - 1 and c != size - 1:
+                    cells.append("|")
+            lines.append("".join(cells))
+            if r % n == n - 1 and r != size - 1:
+                lines.append("-" * len(lines[-1]))
+        return "\n".join(lines)
+
     def action_mask(self) -> np.ndarray:
         """Mask shown to the agent, ``(B, N**3)`` bool (a view; copy before keeping it)."""
         if self.masking == "none":

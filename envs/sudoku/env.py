@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-import gymnasium as gym
-import numpy as np
 from gymnasium import spaces
 
-from envs.sudoku.core import SudokuBatch, validate_actions
-from envs.sudoku.options import RENDER_MODES, parse_options
+from envs.batched import BatchEnv
+from envs.sudoku.core import SudokuBatch
+from envs.sudoku.options import parse_options
 
 
 def observation_space(n: int) -> spaces.MultiBinary:
@@ -17,35 +16,7 @@ def observation_space(n: int) -> spaces.MultiBinary:
     return spaces.MultiBinary(n**4 * 2 * n * n)
 
 
-def choose_puzzle(rng: np.random.Generator, num_puzzles: int, options: dict | None) -> int:
-    """Puzzle of a new episode: ``options["puzzle_index"]`` if given, else uniform from ``rng``."""
-    if options and options.get("puzzle_index") is not None:
-        index = options["puzzle_index"]
-        if isinstance(index, (bool, np.bool_)) or not isinstance(index, (int, np.integer)) or not 0 <= index < num_puzzles:
-            raise ValueError(f"puzzle_index must be an int in [0, {num_puzzles}), got {index!r}")
-        return int(index)
-    return int(rng.integers(num_puzzles))
-
-
-def render_grid(clues: np.ndarray, grid: np.ndarray, n: int) -> str:
-    """Text picture of one board: clues in brackets, plan digits plain, ``.`` for empty."""
-    size = n * n
-    lines = []
-    for r in range(size):
-        cells = []
-        for c in range(size):
-            v = int(grid[r * size + c])
-            text = "." if v == 0 else str(v)
-            cells.append(f"[{text}]" if clues[r * size + c] else f" {text} ")
-            if c % n == n - 1 and c != size - 1:
-                cells.append("|")
-        lines.append("".join(cells))
-        if r % n == n - 1 and r != size - 1:
-            lines.append("-" * len(lines[-1]))
-    return "\n".join(lines)
-
-
-class SudokuEnv(gym.Env):
+class SudokuEnv(BatchEnv):
     """Sudoku as plan editing from checker feedback (the UPI-TRM MDP, DESIGN section 2).
 
     ## Description
@@ -97,53 +68,7 @@ class SudokuEnv(gym.Env):
     * v0: initial version.
     """
 
-    metadata = {"render_modes": list(RENDER_MODES), "render_fps": 4}
-
     def __init__(self, dataset: str = "sudoku4x4-easy", **kwargs: Any) -> None:
         self.options = opts = parse_options(dataset, **kwargs)
-        self.render_mode = opts.render_mode
-        self.core = SudokuBatch(
-            opts.n, 1, opts.masking, opts.horizon, opts.horizon_truncates, opts.puzzles
-        )
-        self._row = np.zeros(1, dtype=np.int64)
-        self.observation_space = observation_space(opts.n)
-        self.action_space = spaces.Discrete(self.core.geo.num_actions)
-        self._puzzle_index = -1
-        self._done = True
-
-    def reset(
-        self, *, seed: int | None = None, options: dict[str, Any] | None = None
-    ) -> tuple[np.ndarray, dict[str, Any]]:
-        """Start an episode; ``options={"puzzle_index": i}`` picks the puzzle."""
-        super().reset(seed=seed)
-        puzzles = self.options.puzzles
-        self._puzzle_index = choose_puzzle(self.np_random, len(puzzles), options)
-        self.core.load(self._row, np.array([self._puzzle_index]))
-        self._done = False
-        return self.core.observation()[0].copy(), self._info()
-
-    def step(self, action: Any) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:
-        """Apply one edit; see the class docstring for the rules."""
-        if self._done:
-            raise RuntimeError("call reset() before step(): the episode is over or not started")
-        actions = validate_actions(action, 1, self.core.geo.num_actions)
-        reward, terminated, truncated = self.core.step(actions)
-        self._done = bool(terminated[0] or truncated[0])
-        obs = self.core.observation()[0].copy()
-        return obs, float(reward[0]), bool(terminated[0]), bool(truncated[0]), self._info()
-
-    def action_masks(self) -> np.ndarray:
-        """Mask of the actions shown as legal, ``(N**3,)`` bool (MaskablePPO's contract)."""
-        return self.core.action_mask()[0].copy()
-
-    def render(self) -> str | None:
-        """``"ansi"``: the board as text (clues in brackets)."""
-        if self.render_mode != "ansi":
-            return None
-        return render_grid(self.core.clues[0], self.core.grid[0], self.options.n)
-
-    def _info(self) -> dict[str, Any]:
-        info: dict[str, Any] = {k: v[0].item() for k, v in self.core.info(copy=False).items()}
-        info["action_mask"] = self.action_masks()
-        info["puzzle_index"] = self._puzzle_index
-        return info
+        core = SudokuBatch(opts.n, 1, opts.masking, opts.horizon, opts.horizon_truncates, opts.puzzles)
+        super().__init__(core, observation_space(opts.n), len(opts.puzzles), opts.render_mode)

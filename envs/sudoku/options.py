@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass
 
 import numpy as np
 
+from envs.batched import check_kwargs, check_positive_int, check_render_mode
 from envs.sudoku.core import MASKINGS
 from envs.sudoku.dataset import DATASETS, SPLITS, load, validate_puzzles
 
 ENV_KWARGS = ("split", "masking", "horizon", "seed", "puzzles", "horizon_truncates", "render_mode")
 """Keyword arguments accepted by ``gym.make`` / ``gym.make_vec`` for the ``trm/Sudoku*`` ids."""
-RENDER_MODES = ("ansi",)
 
 
 @dataclass(frozen=True)
@@ -49,11 +48,7 @@ def parse_options(dataset: str, **kwargs: object) -> SudokuOptions:
     :raises TypeError: on an unknown keyword, with the closest known one.
     :raises ValueError: on a bad value.
     """
-    unknown = sorted(set(kwargs) - set(ENV_KWARGS))
-    if unknown:
-        hints = [difflib.get_close_matches(k, ENV_KWARGS, n=1) for k in unknown]
-        hint = "".join(f"; did you mean {h[0]!r} for {k!r}?" for k, h in zip(unknown, hints) if h)
-        raise TypeError(f"unknown Sudoku env kwarg(s) {unknown}; valid: {list(ENV_KWARGS)}{hint}")
+    check_kwargs(kwargs, ENV_KWARGS, "Sudoku")
     if dataset not in DATASETS:
         raise ValueError(f"unknown Sudoku dataset {dataset!r}; known: {sorted(DATASETS)}")
     if kwargs.get("puzzles") is not None and ({"split", "seed"} & set(kwargs)):
@@ -68,15 +63,11 @@ def parse_options(dataset: str, **kwargs: object) -> SudokuOptions:
         raise ValueError(f"split must be one of {SPLITS}, got {split!r}")
     if masking not in MASKINGS:
         raise ValueError(f"masking must be one of {MASKINGS}, got {masking!r}")
-    if isinstance(horizon, bool) or not isinstance(horizon, (int, np.integer)) or horizon < 1:
-        raise ValueError(f"horizon must be a positive int, got {horizon!r}")
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise ValueError(f"seed must be a non-negative int, got {seed!r}")
     truncates = kwargs.get("horizon_truncates", False)
     if not isinstance(truncates, (bool, np.bool_)):
         raise ValueError(f"horizon_truncates must be True or False, got {truncates!r}")
-    if render_mode is not None and render_mode not in RENDER_MODES:
-        raise ValueError(f"render_mode must be None or one of {RENDER_MODES}, got {render_mode!r}")
     if kwargs.get("puzzles") is not None:
         puzzles = validate_puzzles(kwargs["puzzles"], spec.n)
     else:
@@ -86,7 +77,7 @@ def parse_options(dataset: str, **kwargs: object) -> SudokuOptions:
         n=spec.n,
         puzzles=puzzles,
         masking=str(masking),
-        horizon=int(horizon),
+        horizon=check_positive_int("horizon", horizon),
         horizon_truncates=bool(truncates),
-        render_mode=render_mode,
+        render_mode=check_render_mode(render_mode),
     )
