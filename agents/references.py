@@ -94,6 +94,8 @@ class MostConstrained(_Reference):
     If no empty cell has a digit left, it falls back to the first action of the mask.
     """
 
+    env_families = ("sudoku",)
+
     def predict(self, obs: np.ndarray, action_mask: np.ndarray, deterministic: bool = True) -> np.ndarray:
         """Most-constrained-cell action per row."""
         _, grid, n = decode_boards(obs)
@@ -117,6 +119,8 @@ class CheckerGreedy(_Reference):
     horizon aside. Each try is a checker call, counted in
     ``checker_calls``.
     """
+
+    env_families = ("sudoku",)
 
     def __init__(self) -> None:
         super().__init__()
@@ -148,6 +152,8 @@ class ExactSolver(_Reference):
     The first empty cell whose plan digit differs from the solution is written next. Solutions
     are computed from the clues alone (never stored in the dataset) and cached per clue grid.
     """
+
+    env_families = ("sudoku",)
 
     def __init__(self) -> None:
         super().__init__()

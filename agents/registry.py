@@ -60,6 +60,16 @@ class Agent(Protocol):
 
 AgentFactory = Callable[..., Agent]
 
+
+def supports(agent: object, env_id: str) -> bool:
+    """Whether ``agent`` can play ``env_id``: an agent may declare ``env_families`` (a tuple of
+    :func:`envs.family` names, e.g. ``("sudoku",)`` for a Sudoku-only heuristic); without it,
+    every env."""
+    import envs
+
+    families = getattr(agent, "env_families", None)
+    return families is None or envs.family(env_id) in families
+
 _FACTORIES: dict[str, AgentFactory] = {}
 _PLUGIN_ERRORS: dict[str, str] = {}
 _discovered = False

@@ -148,3 +148,19 @@ def _factory(algo: str) -> Callable[..., SB3Agent]:
 for _name in ALGORITHMS:
     register(_name)(_factory(_name))
 
+TRM_HEADS = {"pi": [32], "vf": [32]}
+"""Policy and value heads on the TRM features: the README's action head is 64 -> 32 -> actions."""
+
+
+@register("ppo-trm")
+def make_ppo_trm(k_cycles: int = 3, **overrides: Any) -> SB3Agent:
+    """SB3 PPO on the TRM README's recursive core (features extractor, K cycles)"""
+    if isinstance(k_cycles, bool) or not isinstance(k_cycles, int) or k_cycles < 1:
+        raise ValueError(f"ppo-trm: k_cycles must be a positive int, got {k_cycles!r}")
+    policy_kwargs = {
+        "features_extractor_class": "trm",
+        "features_extractor_kwargs": {"k_cycles": k_cycles},
+        "net_arch": TRM_HEADS,
+    }
+    return SB3Agent("ppo", policy_kwargs=policy_kwargs | overrides.pop("policy_kwargs", {}), **overrides)
+

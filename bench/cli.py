@@ -150,6 +150,9 @@ def cmd_run(args: argparse.Namespace) -> int:
             raise UsageError(str(err)) from err
         if hasattr(agent, "depth_drift"):
             probed.add(name)
+        unsupported = [env_id for env_id in args.env if not registry.supports(agent, env_id)]
+        if unsupported:
+            raise UsageError(f"agent {name!r} cannot play {unsupported} (it plays {agent.env_families} envs)")
     if args.probe_depths and not probed:
         raise UsageError("none of the agents has a depth-drift probe (--probe-depths)")
     for env_id in args.env:
@@ -168,6 +171,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             episodes=args.episodes,
             splits=tuple(args.splits),
             probe_depths=tuple(args.probe_depths) if name in probed else (),
+            sampled_eval=args.sampled_eval,
         )
         for name in args.agent
         for env_id in args.env
@@ -177,7 +181,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         records = execute(specs, ResultStore(args.results), args.jobs, args.executor, args.address, args.force)
     except RuntimeError as err:
         raise UsageError(str(err)) from err
-    print(summary_table(records, args.splits))
+    splits = args.splits + [f"{split}-sampled" for split in args.splits if args.sampled_eval]
+    print(summary_table(records, splits))
     if args.probe_depths:
         print()
         print(drift_table(records))
@@ -258,6 +263,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument(
         "--probe-depths", nargs="*", type=positive_int, default=[], help="depth-drift probe depths (upi-trm)"
+    )
+    run.add_argument(
+        "--sampled-eval", action="store_true", help="also evaluate with sampled actions (<split>-sampled)"
     )
     run.add_argument("--jobs", type=positive_int, default=1, help="parallel runs (one torch thread each)")
     run.add_argument("--results", default="results", help="results folder (default results/)")

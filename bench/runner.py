@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from agents.registry import Agent, make_agent
+from agents.registry import Agent, make_agent, supports
 from bench.evaluation import EpisodeResults, run_episodes
 from bench.store import ResultStore
 from envs import num_instances
@@ -51,6 +51,9 @@ class RunSpec:
     splits: tuple[str, ...] = ("test",)
     probe_depths: tuple[int, ...] = ()
     """Depths for the depth-drift probe (agents with ``depth_drift`` only; empty: no probe)."""
+    sampled_eval: bool = False
+    """Also evaluate with sampled actions, as ``<split>-sampled`` metrics (the TRM README scored
+    its maze agents on sampled episodes)."""
 
     def key(self) -> str:
         """Content hash of the spec and the code version (24 hex digits)."""
@@ -91,12 +94,13 @@ def split_size(env_id: str, env_kwargs: dict[str, Any], split: str) -> int:
     return num_instances(env_id, split, env_kwargs.get("seed", 0))
 
 
-def evaluate(agent: Agent, spec: RunSpec, split: str) -> EpisodeResults:
-    """The protocol: deterministic policy, the seed's fixed puzzle list of ``split``."""
+def evaluate(agent: Agent, spec: RunSpec, split: str, deterministic: bool = True) -> EpisodeResults:
+    """The protocol: the seed's fixed puzzle list of ``split``, greedy actions unless
+    ``deterministic=False``."""
     kwargs = dict(spec.env_kwargs, split=split)
     puzzles = evaluation_puzzles(split_size(spec.env_id, kwargs, split), spec.episodes, spec.seed)
     return run_episodes(
-        spec.env_id, kwargs, lambda obs, mask: agent.predict(obs, mask, deterministic=True), puzzles, spec.seed
+        spec.env_id, kwargs, lambda obs, mask: agent.predict(obs, mask, deterministic=deterministic), puzzles, spec.seed
     )
 
 
@@ -117,6 +121,8 @@ def run(spec: RunSpec, progress_position: int | None = None) -> dict[str, Any]:
     torch.manual_seed(spec.seed)
     np.random.seed(spec.seed)
     agent = make_agent(spec.agent, **spec.agent_config)
+    if not supports(agent, spec.env_id):
+        raise ValueError(f"agent {spec.agent!r} cannot play {spec.env_id} (it plays {agent.env_families} envs)")
     curve: list[dict[str, Any]] = []
     marks = [int(f * spec.steps) for f in CURVE_FRACTIONS if int(f * spec.steps) > 0]
     bar = tqdm(
@@ -139,6 +145,8 @@ def run(spec: RunSpec, progress_position: int | None = None) -> dict[str, Any]:
     bar.close()
     start = time.perf_counter()
     metrics = {split: summarize(evaluate(agent, spec, split)) for split in spec.splits}
+    if spec.sampled_eval:
+        metrics |= {f"{split}-sampled": summarize(evaluate(agent, spec, split, False)) for split in spec.splits}
     eval_time += time.perf_counter() - start
     drift = None
     if spec.probe_depths:

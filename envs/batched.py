@@ -11,6 +11,7 @@ seed, or take it from ``reset(options={"puzzle_index": ...})``.
 from __future__ import annotations
 
 import difflib
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 import gymnasium as gym
@@ -46,6 +47,19 @@ class BatchCore(Protocol):
 
 
 RENDER_MODES = ("ansi",)
+
+
+@dataclass(frozen=True)
+class Lookahead:
+    """The ``M`` legal (state, action) pairs of a batch of states and what each leads to,
+    computed with the env's own rules (a planning agent's one-step lookahead)."""
+
+    state: np.ndarray  # (M,) index of the state
+    action: np.ndarray  # (M,) action id
+    reward: np.ndarray  # (M,) reward of the transition
+    terminated: np.ndarray  # (M,) the transition ends the episode
+    next_obs: np.ndarray  # (M, D) successor observations
+    next_mask: np.ndarray  # (M, A) successor action masks
 
 
 def validate_actions(actions: object, batch_size: int, num_actions: int) -> np.ndarray:
@@ -255,6 +269,14 @@ class BatchVectorEnv(gym.vector.VectorEnv):
     def action_masks(self) -> np.ndarray:
         """``(num_envs, A)`` bool mask of the actions shown as legal."""
         return self.core.action_mask().copy()
+
+    def lookahead(self, obs: np.ndarray, mask: np.ndarray, steps_taken: np.ndarray) -> Lookahead:
+        """Every ``True`` action of ``mask`` (``(S, A)``) applied to a copy of its state
+        (``obs`` ``(S, D)``, ``steps_taken`` ``(S,)`` actions already made in its episode), under
+        this env's rules; for the plan-editing families (Sudoku, maze path)."""
+        if not hasattr(self.core, "successors"):
+            raise TypeError(f"{type(self).__name__} has no one-step lookahead")
+        return self.core.successors(obs, mask, steps_taken)
 
     def render(self) -> tuple[str, ...] | None:
         """``"ansi"``: one text picture per sub-env."""

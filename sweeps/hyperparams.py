@@ -14,6 +14,7 @@ A file holds the study's provenance and the SB3 keyword arguments::
 
 from __future__ import annotations
 
+import importlib
 import os
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,8 @@ def tuned_dir() -> Path:
     """Folder the agents read tuned files from: ``$TRM_BENCH_TUNED_DIR`` or :data:`TUNED_DIR`."""
     return Path(os.environ.get("TRM_BENCH_TUNED_DIR", TUNED_DIR))
 ACTIVATIONS = {"tanh": nn.Tanh, "relu": nn.ReLU, "elu": nn.ELU, "leaky_relu": nn.LeakyReLU}
+EXTRACTORS = {"trm": "agents.trm_extractor:TRMExtractor"}
+"""Features extractors by the name a YAML file or agent config uses."""
 
 
 def tuned_path(env_id: str, algo: str, root: Path | None = None) -> Path:
@@ -54,7 +57,7 @@ def load_tuned(env_id: str, algo: str, root: Path | None = None) -> tuple[dict[s
 
 
 def to_sb3_kwargs(params: dict[str, Any]) -> dict[str, Any]:
-    """Turn YAML values into SB3 objects (activation names into torch modules)."""
+    """Turn YAML values into SB3 objects (activation and features-extractor names into classes)."""
     kwargs = dict(params)
     policy_kwargs = dict(kwargs.get("policy_kwargs") or {})
     activation = policy_kwargs.get("activation_fn")
@@ -62,6 +65,12 @@ def to_sb3_kwargs(params: dict[str, Any]) -> dict[str, Any]:
         if activation not in ACTIVATIONS:
             raise ValueError(f"unknown activation_fn {activation!r}; known: {sorted(ACTIVATIONS)}")
         policy_kwargs["activation_fn"] = ACTIVATIONS[activation]
+    extractor = policy_kwargs.get("features_extractor_class")
+    if isinstance(extractor, str):
+        if extractor not in EXTRACTORS:
+            raise ValueError(f"unknown features_extractor_class {extractor!r}; known: {sorted(EXTRACTORS)}")
+        module, name = EXTRACTORS[extractor].split(":")
+        policy_kwargs["features_extractor_class"] = getattr(importlib.import_module(module), name)
     if policy_kwargs:
         kwargs["policy_kwargs"] = policy_kwargs
     return kwargs

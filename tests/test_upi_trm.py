@@ -6,6 +6,7 @@ import pytest
 import torch
 
 from agents.registry import make_agent
+from agents.upi_trm.boards import GridBoard, SudokuBoard
 from agents.upi_trm.network import TinyRecursiveModel
 from agents.upi_trm.probe import depth_drift, frozen_states
 from agents.upi_trm.upi import (
@@ -39,22 +40,22 @@ def empirical_lipschitz(net, n_cells, d, trials=64, ascent_steps=30):
     return best
 
 
-@pytest.mark.parametrize("n", [2, 3])
-def test_contraction_holds_by_construction_and_fails_without_it(n):
+@pytest.mark.parametrize("board", [SudokuBoard(2), SudokuBoard(3), GridBoard(8)], ids=["4x4", "9x9", "grid8"])
+def test_contraction_holds_by_construction_and_fails_without_it(board):
     d = 16
-    net = TinyRecursiveModel(n, d, contraction=0.9, radius=0)
+    net = TinyRecursiveModel(board, d, contraction=0.9, radius=0)
     with torch.no_grad():
         for w in net.mix.values():
             w.mul_(5.0)  # large raw weights: only the construction keeps the bound
     assert net.lipschitz_bound() <= 0.9 + 1e-5
-    assert empirical_lipschitz(net, n**4, d) <= 0.9 + 1e-4
-    free = TinyRecursiveModel(n, d, contraction=None, radius=0)
+    assert empirical_lipschitz(net, board.cells, d) <= 0.9 + 1e-4
+    free = TinyRecursiveModel(board, d, contraction=None, radius=0)
     free.load_state_dict(net.state_dict())
-    assert empirical_lipschitz(free, n**4, d) > 1.0
+    assert empirical_lipschitz(free, board.cells, d) > 1.0
 
 
 def test_projection_bounds_the_latent_norm_and_zero_radius_is_off():
-    net = TinyRecursiveModel(2, 8, contraction=None, radius=1.5)
+    net = TinyRecursiveModel(SudokuBoard(2), 8, contraction=None, radius=1.5)
     z = torch.randn(5, 16, 8) * 10
     assert torch.all(net.project(z).flatten(1).norm(dim=1) <= 1.5 + 1e-5)
     small = torch.full((1, 16, 8), 0.01)
@@ -96,7 +97,7 @@ def test_distillation_reduces_the_kl_to_the_mixture():
     """Distilling a mixture of two TRM policies (a realisable target) into one of them."""
     torch.manual_seed(0)
     obs, mask = (torch.as_tensor(a) for a in frozen_states("trm/Sudoku4x4-Hard-v0", {}, np.arange(32)))
-    net, other = (TinyRecursiveModel(2, 16, contraction=0.9, radius=10) for _ in range(2))
+    net, other = (TinyRecursiveModel(SudokuBoard(2), 16, contraction=0.9, radius=10) for _ in range(2))
     with torch.no_grad():
         target = 0.5 * net(obs, mask, 2)[1].exp() + 0.5 * other(obs, mask, 2)[1].exp()
     opt = torch.optim.Adam(net.parameters(), lr=1e-2)
@@ -120,7 +121,7 @@ def test_bootstrap_targets_by_hand():
 
 
 def test_depth_probe_reports_drift_and_contraction_converges():
-    net = TinyRecursiveModel(2, 16, contraction=0.5, radius=0)
+    net = TinyRecursiveModel(SudokuBoard(2), 16, contraction=0.5, radius=0)
     obs, mask = frozen_states("trm/Sudoku4x4-Hard-v0", {}, np.arange(20))
     rows = depth_drift(net, obs, mask, [2, 4, 8, 16])
     assert rows[0]["delta_v"] == 0 and rows[0]["agreement"] == 1.0
@@ -161,3 +162,29 @@ def test_runner_records_the_depth_probe(tmp_path):
     assert all(0.0 <= p["agreement_low"] <= p["agreement"] <= p["agreement_high"] <= 1.0 for p in record["drift"])
     with pytest.raises(ValueError, match="no depth-drift probe"):
         execute([RunSpec("random-masked", "trm/Sudoku4x4-Hard-v0", 1, 0, probe_depths=(4,))], ResultStore(tmp_path))
+
+
+def test_upi_trm_edits_maze_paths_and_its_lookahead_matches_the_env(tmp_path):
+    """On the path-editing maze: the lookahead's rewards are the env's own, and a short run trains,
+    saves and loads (a GridBoard checkpoint)."""
+    import gymnasium as gym
+
+    vec = gym.make_vec("trm/MazePath8x8-v0", 4, vectorization_mode="vector_entry_point")
+    obs, info = vec.reset(seed=0)
+    ahead = vec.lookahead(obs, info["action_mask"], info["steps"])
+    row = 2
+    for k in np.flatnonzero(ahead.state == row)[:6]:
+        single = gym.make("trm/MazePath8x8-v0").unwrapped
+        single.reset(options={"puzzle_index": int(info["puzzle_index"][row])})
+        next_obs, reward, term, _, _ = single.step(int(ahead.action[k]))
+        assert reward == pytest.approx(ahead.reward[k]) and term == ahead.terminated[k]
+        assert np.array_equal(next_obs, ahead.next_obs[k])
+    spec = RunSpec("upi-trm", "trm/MazePath8x8-v0", 512, 0, agent_config={"num_envs": 16, "rollout_steps": 8}, episodes=8)
+    agent = make_agent("upi-trm", num_envs=16, rollout_steps=8)
+    agent.learn(spec.env_id, spec.env_kwargs, spec.steps, spec.seed)
+    assert agent.steps_done() == 512 and agent.checker_calls > 0
+    first = evaluate(agent, spec, "test")
+    agent.save(tmp_path)
+    again = make_agent("upi-trm")
+    again.load(tmp_path)
+    assert np.array_equal(evaluate(again, spec, "test").score, first.score)

@@ -12,16 +12,17 @@ import numpy as np
 import torch
 
 from agents.registry import register
+from agents.upi_trm.boards import Board, board_for_env, board_from_spec
 from agents.upi_trm.network import TinyRecursiveModel
 from agents.upi_trm.probe import depth_drift, frozen_states
 from agents.upi_trm.upi import TrainStats, UPIConfig, train
-from envs import SUDOKU_IDS
-from envs.sudoku.dataset import DATASETS
 
 
 @register("upi-trm")
 class UPITRM:
     """Tiny Recursive Model trained by UPI from checker feedback (dials L_z, n, R, K, alpha)."""
+
+    env_families = ("sudoku", "maze_path")
 
     def __init__(self, **config: Any) -> None:
         self.config = UPIConfig(**config)
@@ -48,8 +49,9 @@ class UPITRM:
     ) -> None:
         """Train on ``env_id`` for at most ``total_steps`` transitions."""
         torch.manual_seed(seed)
-        self.config = self.config.for_board(DATASETS[SUDOKU_IDS[env_id]].n)
-        self.net = self._build(DATASETS[SUDOKU_IDS[env_id]].n)
+        board = board_for_env(env_id)
+        self.config = self.config.for_board(board)
+        self.net = self._build(board)
         self.stats = train(self.net, env_id, env_kwargs, total_steps, seed, self.config, callback)
 
     def steps_done(self) -> int:
@@ -77,25 +79,25 @@ class UPITRM:
         return depth_drift(self.net, obs, mask, list(depths), base_depth=self.config.depth)
 
     def save(self, path: Path) -> None:
-        """``config.json`` and ``model.pt`` (state dict and box size) in the folder ``path``."""
+        """``config.json`` and ``model.pt`` (state dict and board) in the folder ``path``."""
         if self.net is None:
             raise RuntimeError("upi-trm: nothing to save before learn()")
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
         (path / "config.json").write_text(json.dumps(dataclasses.asdict(self.config)))
-        torch.save({"n": self.net.n, "state": self.net.state_dict()}, path / "model.pt")
+        torch.save({"board": self.net.board.spec(), "state": self.net.state_dict()}, path / "model.pt")
 
     def load(self, path: Path) -> None:
         """Restore what ``save`` wrote."""
         path = Path(path)
         self.config = UPIConfig(**json.loads((path / "config.json").read_text()))
         saved = torch.load(path / "model.pt", weights_only=True)
-        self.net = self._build(saved["n"])
+        self.net = self._build(board_from_spec(saved["board"]))
         self.net.load_state_dict(saved["state"])
 
-    def _build(self, n: int) -> TinyRecursiveModel:
-        cfg = self.config.for_board(n)
-        return TinyRecursiveModel(n, cfg.latent_dim, cfg.contraction, cfg.radius)
+    def _build(self, board: Board) -> TinyRecursiveModel:
+        cfg = self.config.for_board(board)
+        return TinyRecursiveModel(board, cfg.latent_dim, cfg.contraction, cfg.radius)
 
     def num_params(self) -> int:
         """Trainable parameters of the TRM."""

@@ -27,9 +27,9 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from agents.upi_trm.boards import Board
 from agents.upi_trm.network import TinyRecursiveModel
 from envs.sudoku.core import GAMMA
-from envs.sudoku.lookahead import one_step_lookahead
 
 
 @dataclass
@@ -47,7 +47,7 @@ class UPIConfig:
     alpha: float = 0.5
     """Mixture weight of the candidate policy in the conservative update."""
     latent_dim: int | None = None
-    """Per-cell latent width d (None: 64 for 4x4, 32 for 9x9)."""
+    """Per-cell latent width d (None: 64 on boards of at most 16 cells (4x4), else 32)."""
     candidate_temperature: float = 1.0
     """Candidate policy softmax(A / T) over legal actions; 0 is the greedy argmax."""
     num_envs: int = 64
@@ -55,8 +55,9 @@ class UPIConfig:
     rollout_steps: int = 8
     """Steps per env per iteration (an iteration collects num_envs * rollout_steps transitions)."""
     lookahead_states: int | None = None
-    """Collected states per iteration whose advantages are computed (None: 512 for 4x4, 128 for
-    9x9, where each state has hundreds of legal actions; 0: all of them)."""
+    """Collected states per iteration whose advantages are computed (None: 512 when the board
+    has at most 128 actions (4x4 Sudoku, maze paths), else 128 (9x9 Sudoku, where each state has
+    hundreds of legal actions); 0: all of them)."""
     learning_rate: float = 2e-3
     epochs: int = 16
     minibatch_size: int = 128
@@ -66,15 +67,14 @@ class UPIConfig:
     lookahead_chunk: int = 8192
     """States per network call when scoring successors (memory bound)."""
 
-    def for_board(self, n: int) -> UPIConfig:
-        """A copy with every automatic (None) field resolved for box size ``n``."""
-        small = n == 2
+    def for_board(self, board: Board) -> UPIConfig:
+        """A copy with every automatic (None) field resolved for ``board``."""
         return dataclasses.replace(
             self,
-            latent_dim=self.latent_dim if self.latent_dim is not None else (64 if small else 32),
+            latent_dim=self.latent_dim if self.latent_dim is not None else (64 if board.cells <= 16 else 32),
             lookahead_states=self.lookahead_states
             if self.lookahead_states is not None
-            else (512 if small else 128),
+            else (512 if board.num_actions <= 128 else 128),
         )
 
 
@@ -180,7 +180,7 @@ def train(
 ) -> TrainStats:
     """Train ``net`` in place by UPI for at most ``total_steps`` environment transitions."""
     # ---------------------------------------------------------------- setup
-    cfg = cfg.for_board(net.n)
+    cfg = cfg.for_board(net.board)
     torch.manual_seed(seed)
     generator = torch.Generator().manual_seed(seed)
     rng = np.random.default_rng(seed)
@@ -230,11 +230,7 @@ def train(
         chosen = np.arange(flat)
         if 0 < cfg.lookahead_states < flat:
             chosen = np.sort(rng.choice(flat, cfg.lookahead_states, replace=False))
-        opts = env.options
-        ahead = one_step_lookahead(
-            s_obs[chosen], s_mask[chosen], opts.masking, opts.horizon, opts.horizon_truncates,
-            steps_taken=buf_env_steps.reshape(flat)[chosen],
-        )
+        ahead = env.lookahead(s_obs[chosen], s_mask[chosen], buf_env_steps.reshape(flat)[chosen])
         state, action = ahead.state, ahead.action
         stats.checker_calls += len(state)
         succ_v, _ = evaluate_net(net, ahead.next_obs, ahead.next_mask, cfg.depth, cfg.lookahead_chunk)

@@ -26,6 +26,7 @@ from gymnasium import spaces
 
 from envs.batched import (
     BatchEnv,
+    Lookahead,
     BatchVectorEnv,
     check_kwargs,
     check_num_envs,
@@ -176,6 +177,21 @@ class MazePathBatch:
             "marked": self.plan.sum(axis=(1, 2)),
         }
         return {k: v.copy() for k, v in arrays.items()} if copy else arrays
+
+    def successors(self, obs: np.ndarray, mask: np.ndarray, steps_taken: np.ndarray) -> Lookahead:
+        """One-step lookahead: every ``True`` action of ``mask`` applied to a copy of the state
+        its row of ``obs`` shows (:meth:`envs.batched.BatchVectorEnv.lookahead`)."""
+        state, action = np.nonzero(mask)
+        s = self.size
+        planes = np.asarray(obs).reshape(len(obs), 4, s, s).astype(bool)[state]
+        trial = MazePathBatch(self.opts, len(state))
+        trial.walls[:] = planes[:, 0]
+        trial.start[:] = planes[:, 1]
+        trial.ends[:] = planes[:, 1] | planes[:, 2]
+        trial.load_plans(np.arange(len(state)), planes[:, 3])
+        trial.steps[:] = steps_taken[state]
+        reward, terminated, _ = trial.step(action.astype(np.int64))
+        return Lookahead(state, action, reward, terminated, trial.observation(), trial.action_mask())
 
     def render(self, row: int) -> str:
         """Text picture of episode ``row``: ``o`` marked, ``S`` start, ``G`` goal."""

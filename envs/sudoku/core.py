@@ -22,6 +22,8 @@ from functools import lru_cache
 
 import numpy as np
 
+from envs.batched import Lookahead
+
 GAMMA = 0.99
 """Discount of the potential-based shaping (and of the MDP)."""
 SOLVE_BONUS = 1.0
@@ -225,6 +227,12 @@ class SudokuBatch:
         self._row_obs = np.arange(B) * (C * 2 * N)
 
     # ------------------------------------------------------------------ views
+    def successors(self, obs: np.ndarray, mask: np.ndarray, steps_taken: np.ndarray) -> Lookahead:
+        """One-step lookahead under this batch's rules (:meth:`envs.batched.BatchVectorEnv.lookahead`)."""
+        from envs.sudoku.lookahead import one_step_lookahead
+
+        return one_step_lookahead(obs, mask, self.masking, self.horizon, self.horizon_truncates, steps_taken)
+
     def render(self, row: int) -> str:
         """Text picture of episode ``row``: clues in brackets, plan digits plain, ``.`` empty."""
         n, size = self.geo.n, self.geo.size

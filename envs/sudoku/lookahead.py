@@ -7,23 +7,10 @@ advantages): every legal action of every state is applied to a copy of its board
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
+from envs.batched import Lookahead
 from envs.sudoku.core import SudokuBatch
-
-
-@dataclass(frozen=True)
-class Lookahead:
-    """The ``M`` legal (state, action) pairs of a batch of states and what each leads to."""
-
-    state: np.ndarray  # (M,) index of the state
-    action: np.ndarray  # (M,) action id
-    reward: np.ndarray  # (M,) shaped reward of the transition
-    terminated: np.ndarray  # (M,) the transition ends the episode
-    next_obs: np.ndarray  # (M, D) successor observations
-    next_mask: np.ndarray  # (M, A) successor action masks
 
 
 def decode_boards(obs: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
