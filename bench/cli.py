@@ -189,6 +189,31 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_supervised(args: argparse.Namespace) -> int:
+    """Train path predictors on the maze datasets and print per-cell / exact-path accuracy
+    beside the all-zero and constant predictors, mean +- std over seeds."""
+    from bench.executors import execute
+    from bench.store import ResultStore
+    from bench.summary import supervised_table
+    from bench.supervised import SupervisedSpec
+
+    specs = [
+        SupervisedSpec(model=model, size=size, seed=seed, legacy=legacy, epochs=args.epochs)
+        for size in args.size
+        for legacy in ([True, False] if args.data == "both" else [args.data == "legacy"])
+        for model in args.model
+        for seed in args.seeds
+    ]
+    for spec in specs:
+        try:
+            spec.config()
+        except ValueError as err:
+            raise UsageError(str(err)) from err
+    records = execute(specs, ResultStore(args.results), args.jobs, force=args.force)
+    print(supervised_table(records))
+    return 0
+
+
 def cmd_tune(args: argparse.Namespace) -> int:
     """Run (or resume) Optuna studies, write the tuned YAML files, or the tuning report."""
     from sweeps.spaces import SAMPLERS
@@ -273,6 +298,17 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--address", default=None, help="Ray cluster address (default: a local Ray)")
     run.add_argument("--force", action="store_true", help="recompute runs that already have a record")
     run.set_defaults(func=cmd_run)
+
+    sup = sub.add_parser("supervised", help="train maze path predictors (the TRM README's supervised table)")
+    sup.add_argument("--model", nargs="+", default=["cnn", "trm"], help="cnn, transformer, trm")
+    sup.add_argument("--size", nargs="+", type=int, choices=[8, 10], default=[8], help="maze sizes")
+    sup.add_argument("--data", choices=["corrected", "legacy", "both"], default="both", help="dataset generator")
+    sup.add_argument("--seeds", nargs="+", type=non_negative_int, default=[0], help="seeds (default 0)")
+    sup.add_argument("--epochs", type=positive_int, default=None, help="epochs (default: the source's)")
+    sup.add_argument("--jobs", type=positive_int, default=1, help="parallel runs (one torch thread each)")
+    sup.add_argument("--results", default="results", help="results folder (default results/)")
+    sup.add_argument("--force", action="store_true", help="recompute runs that already have a record")
+    sup.set_defaults(func=cmd_supervised)
 
     tune_p = sub.add_parser("tune", help="Optuna tuning of the SB3 baselines (resumable)")
     tune_p.add_argument("--algo", nargs="+", default=["ppo", "a2c", "dqn"], help="algorithms to tune")

@@ -12,7 +12,7 @@ import signal
 from collections.abc import Iterator
 from typing import Any
 
-from bench.runner import RunSpec, run_and_store
+from bench.runner import Spec, run_and_store
 from bench.store import ResultStore
 
 EXECUTORS = ("local", "ray")
@@ -31,12 +31,12 @@ def _init_worker(slots: Any) -> None:
 _SLOT: int | None = None
 
 
-def _work(args: tuple[RunSpec, str]) -> dict[str, Any]:
+def _work(args: tuple[Spec, str]) -> dict[str, Any]:
     spec, root = args
     return run_and_store(spec, root, None if _SLOT is None else _SLOT + 1)
 
 
-def _local(pending: list[RunSpec], root: str, jobs: int) -> Iterator[dict[str, Any]]:
+def _local(pending: list[Spec], root: str, jobs: int) -> Iterator[dict[str, Any]]:
     if jobs == 1:
         import torch
 
@@ -63,7 +63,7 @@ def _local(pending: list[RunSpec], root: str, jobs: int) -> Iterator[dict[str, A
         pool.join()
 
 
-def _ray(pending: list[RunSpec], root: str, jobs: int, address: str | None) -> Iterator[dict[str, Any]]:
+def _ray(pending: list[Spec], root: str, jobs: int, address: str | None) -> Iterator[dict[str, Any]]:
     try:
         import ray
     except ImportError as err:
@@ -76,7 +76,7 @@ def _ray(pending: list[RunSpec], root: str, jobs: int, address: str | None) -> I
             ray.init(num_cpus=jobs, include_dashboard=False, log_to_driver=False)
 
     @ray.remote(num_cpus=1)
-    def remote_run(spec: RunSpec, root: str) -> dict[str, Any]:
+    def remote_run(spec: Spec, root: str) -> dict[str, Any]:
         import torch
 
         torch.set_num_threads(1)
@@ -97,7 +97,7 @@ def _ray(pending: list[RunSpec], root: str, jobs: int, address: str | None) -> I
 
 
 def execute(
-    specs: list[RunSpec],
+    specs: list[Spec],
     store: ResultStore,
     jobs: int = 1,
     executor: str = "local",

@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from importlib.metadata import version
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import torch
@@ -29,11 +29,24 @@ from envs import num_instances
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CODE_DIRS = ("envs", "agents", "sweeps")
-CODE_FILES = ("bench/runner.py", "bench/evaluation.py")
+CODE_FILES = ("bench/runner.py", "bench/evaluation.py", "bench/supervised.py")
 CURVE_FRACTIONS = (0.25, 0.5, 0.75)
 """Budget fractions at which the learning curve is evaluated (the final point is the result)."""
 DEFAULT_EPISODES = 50
 PACKAGES = ("numpy", "torch", "gymnasium", "stable_baselines3", "sb3_contrib")
+
+
+class Spec(Protocol):
+    """What the executors and the store need of a run's spec (RunSpec, SupervisedSpec)."""
+
+    def key(self) -> str:
+        """Content hash of the spec and the code version."""
+
+    def label(self) -> str:
+        """Short human-readable name."""
+
+    def execute(self, progress_position: int | None = None) -> dict[str, Any]:
+        """Compute the run's record."""
 
 
 @dataclass(frozen=True)
@@ -64,6 +77,10 @@ class RunSpec:
         """Short human-readable name: agent on env (kwargs), seed."""
         kwargs = " ".join(f"{k}={v}" for k, v in sorted(self.env_kwargs.items()))
         return f"{self.agent} on {self.env_id}{f' [{kwargs}]' if kwargs else ''} seed {self.seed}"
+
+    def execute(self, progress_position: int | None = None) -> dict[str, Any]:
+        """Train and evaluate; return the record (not yet stored). See :func:`run`."""
+        return run(self, progress_position)
 
 
 @lru_cache(maxsize=1)
@@ -171,17 +188,27 @@ def run(spec: RunSpec, progress_position: int | None = None) -> dict[str, Any]:
         "hyperparams_source": getattr(agent, "hyperparams_source", "none"),
         "train_time_s": train_time,
         "eval_time_s": eval_time,
+        "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        **provenance(),
+    }
+
+
+def provenance() -> dict[str, Any]:
+    """What every record says about where it was computed: code version, package versions,
+    machine, command."""
+    return {
         "code_version": code_version(),
         "versions": {"python": platform.python_version(), **{p: version(p.replace("_", "-")) for p in PACKAGES}},
         "machine": {"platform": platform.platform(), "cpus": _cpu_count(), "torch_threads": torch.get_num_threads()},
         "command": " ".join(sys.argv),
-        "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
 
 
-def run_and_store(spec: RunSpec, root: str, progress_position: int | None = None) -> dict[str, Any]:
-    """Run ``spec`` and write its record under ``root`` (what every executor calls)."""
-    record = json.loads(json.dumps(run(spec, progress_position)))  # exactly what the file holds
+def run_and_store(spec: Spec, root: str, progress_position: int | None = None) -> dict[str, Any]:
+    """Execute ``spec`` (a :class:`RunSpec` or any spec with ``key``, ``label`` and ``execute``,
+    e.g. :class:`bench.supervised.SupervisedSpec`) and write its record under ``root`` (what
+    every executor calls)."""
+    record = json.loads(json.dumps(spec.execute(progress_position)))  # exactly what the file holds
     ResultStore(root).put(record)
     return record
 

@@ -29,15 +29,17 @@ def records_frame(records: list[dict[str, Any]], splits: list[str]) -> pd.DataFr
 
 def summary_table(records: list[dict[str, Any]], splits: list[str]) -> str:
     """Markdown-style table: per (agent, env, kwargs), metrics as mean +- std over seeds."""
-    frame = records_frame(records, splits)
-    group = ["agent", "env", "env_kwargs"]
+    return mean_std_table(records_frame(records, splits), ["agent", "env", "env_kwargs"])
+
+
+def mean_std_table(frame: pd.DataFrame, group: list[str]) -> str:
+    """Markdown-style table: one row per ``group`` value, its seed count and parameters, and
+    every ``split/metric`` column of ``frame`` as mean +- std over the group's rows."""
     metrics = [c for c in frame.columns if "/" in c]
     lines = ["| " + " | ".join(group + ["seeds", "params"] + metrics) + " |", "|" + "---|" * (len(group) + 2 + len(metrics))]
     for keys, part in frame.groupby(group, sort=False):
         cells = [str(k) for k in keys] + [str(len(part)), str(int(part["params"].iloc[0]))]
-        for m in metrics:
-            std = part[m].std(ddof=0)
-            cells.append(f"{part[m].mean():.3f} +- {std:.3f}")
+        cells += [f"{part[m].mean():.3f} +- {part[m].std(ddof=0):.3f}" for m in metrics]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
@@ -59,3 +61,22 @@ def drift_table(records: list[dict[str, Any]]) -> str:
             f"{row.delta_z:.4f} | {row.agreement:.1%} |"
         )
     return "\n".join(lines)
+
+
+def supervised_table(records: list[dict[str, Any]]) -> str:
+    """Markdown-style table of supervised records: per (model, size, data), params and test /
+    train accuracies (model, all-zero, constant) as mean +- std over seeds."""
+    rows = []
+    for r in records:
+        spec = r["spec"]
+        row = {
+            "model": spec["model"],
+            "size": f"{spec['size']}x{spec['size']}",
+            "data": "legacy" if spec["legacy"] else "corrected",
+            "params": r["params"],
+        }
+        for split in ("test", "train"):
+            for metric in ("per_cell_acc", "exact_acc", "zero_per_cell_acc", "zero_exact_acc", "const_exact_acc"):
+                row[f"{split}/{metric}"] = r["metrics"][split][metric]
+        rows.append(row)
+    return mean_std_table(pd.DataFrame(rows), ["model", "size", "data"])

@@ -45,3 +45,24 @@ def test_bad_config():
         SupervisedConfig(model="mlp")
     with pytest.raises(ValueError, match="8, 10"):
         SupervisedConfig(size=12)
+
+
+def test_bench_supervised_stores_records_and_shows_the_trivial_predictors(tmp_path, capsys):
+    from bench.cli import main
+    from bench.store import ResultStore
+
+    argv = ["supervised", "--model", "cnn", "--size", "10", "--epochs", "1", "--results", str(tmp_path)]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    records = {r["spec"]["legacy"]: r for r in ResultStore(tmp_path).all()}
+    assert set(records) == {True, False} and "| cnn | 10x10 | legacy |" in out
+    legacy = records[True]["metrics"]["test"]
+    assert legacy["zero_exact_acc"] == 1.0  # the README's 10x10 targets are all empty
+    assert records[False]["metrics"]["test"]["zero_exact_acc"] == 0.0
+    assert main(argv) == 0  # cached: same records, nothing recomputed
+    assert len(ResultStore(tmp_path).all()) == 2
+
+
+def test_legacy_8x8_targets_are_one_constant_path():
+    result = train_and_evaluate(SupervisedConfig(model="cnn", size=8, legacy=True, epochs=1))
+    assert result["test/const_exact_acc"] == 1.0 and result["test/zero_exact_acc"] == 0.0

@@ -1,0 +1,68 @@
+"""Supervised maze runs (the TRM README's supervised table) as run records.
+
+A :class:`SupervisedSpec` is the supervised counterpart of :class:`bench.runner.RunSpec`: its key
+hashes the config and the code version, and its record (metrics per split, parameters, times,
+provenance) goes to the same result store, so the executors, resumption and reports treat both
+kinds alike.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from agents.supervised.train import SupervisedConfig, train_and_evaluate
+from bench.runner import code_version, provenance
+
+
+@dataclass(frozen=True)
+class SupervisedSpec:
+    """One supervised run: a predictor on a maze dataset (legacy or corrected) with a seed.
+
+    :param epochs: None: the source script's epochs for the maze size.
+    """
+
+    model: str
+    size: int
+    seed: int
+    legacy: bool = False
+    epochs: int | None = None
+    table: str = "adhoc"
+
+    def config(self) -> SupervisedConfig:
+        """The training config (validates model and size)."""
+        return SupervisedConfig(model=self.model, size=self.size, legacy=self.legacy, epochs=self.epochs, seed=self.seed)
+
+    def key(self) -> str:
+        """Content hash of the spec and the code version (24 hex digits)."""
+        payload = json.dumps({"supervised": asdict(self), "code": code_version()}, sort_keys=True)
+        return hashlib.sha256(payload.encode()).hexdigest()[:24]
+
+    def label(self) -> str:
+        """Short human-readable name."""
+        data = "legacy" if self.legacy else "corrected"
+        return f"{self.model} on {self.size}x{self.size} mazes ({data}) seed {self.seed}"
+
+    def execute(self, progress_position: int | None = None) -> dict[str, Any]:
+        """Train and score; return the record (not yet stored)."""
+        result = train_and_evaluate(self.config(), progress=progress_position is not None)
+        metrics: dict[str, dict[str, float]] = {}
+        for name, value in result.items():
+            if "/" in name:
+                split, metric = name.split("/")
+                metrics.setdefault(split, {})[metric] = value
+        return {
+            "key": self.key(),
+            "kind": "supervised",
+            "spec": asdict(self),
+            "label": self.label(),
+            "metrics": metrics,
+            "params": result["params"],
+            "epochs": result["epochs"],
+            "train_time_s": result["train_seconds"],
+            "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            **provenance(),
+        }
