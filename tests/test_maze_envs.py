@@ -6,7 +6,7 @@ import pytest
 from gymnasium.utils.env_checker import check_env
 
 from envs import MAZE_IDS, MAZE_PATH_IDS
-from envs.maze.generator import MOVES, shortest_path_mask
+from envs.maze.generator import MOVES, bfs_distances, shortest_path_mask
 from envs.maze.instances import load_mazes
 from envs.maze.path_edit import path_breaks
 
@@ -124,18 +124,35 @@ def test_test_layouts_are_held_out_and_instances_distinct(layout):
         assert (held.distance[np.arange(len(held)), held.start[:, 0], held.start[:, 1]] >= held.size).all()
 
 
-def test_marking_the_shortest_path_solves_the_path_env():
+def test_marking_the_shortest_path_from_the_start_closes_the_gap_one_cell_at_a_time():
     env = gym.make("trm/MazePath10x10-v0", split="test").unwrapped
     mazes = env.options.mazes
     for k in range(0, len(mazes), 9):
         _, info = env.reset(options={"puzzle_index": k})
-        assert info["score"] == -2 and not info["solved"]
+        length = mazes.distance[k][tuple(mazes.start[k])]  # moves; the path has length + 1 cells
+        assert info["score"] == -(length - 1) - 2 and not info["solved"]  # gap, two dangling ends
+        to_start = bfs_distances(mazes.walls[k], tuple(mazes.start[k]))
         path = shortest_path_mask(mazes.walls[k], tuple(mazes.start[k]), tuple(mazes.goal[k]))
-        path[tuple(mazes.start[k])] = path[tuple(mazes.goal[k])] = False
-        for cell in np.flatnonzero(path.ravel()):
+        inner = [c for c in np.flatnonzero(path.ravel()) if 0 < to_start.ravel()[c] < length]
+        for step, cell in enumerate(sorted(inner, key=lambda c: to_start.ravel()[c]), start=1):
             assert not info["solved"]
-            _, _, term, _, info = env.step(int(cell))
-        assert term and info["solved"] and info["score"] == 0
+            _, reward, term, _, info = env.step(int(cell))
+            expected = 0 if step == length - 1 else -(length - 1 - step) - 2
+            assert info["score"] == expected
+        assert term and info["solved"] and reward > 1
+
+
+def test_a_stray_mark_or_a_branch_costs_and_is_undone_by_toggling_back():
+    env = gym.make("trm/MazePath8x8-v0").unwrapped
+    _, info = env.reset(seed=0)
+    before = info["score"]
+    m, k = env.options.mazes, info["puzzle_index"]
+    path = shortest_path_mask(m.walls[k], tuple(m.start[k]), tuple(m.goal[k]))
+    stray = int(np.flatnonzero(info["action_mask"] & ~path.ravel())[0])  # a cell off the path
+    _, reward, _, _, info = env.step(stray)
+    assert info["score"] < before and reward < 0
+    _, _, _, _, info = env.step(stray)
+    assert info["score"] == before
 
 
 def test_zero_breaks_exactly_when_the_plan_is_the_path():
@@ -145,12 +162,12 @@ def test_zero_breaks_exactly_when_the_plan_is_the_path():
     hits = 0
     for k in range(len(mazes)):
         path = shortest_path_mask(mazes.walls[k], tuple(mazes.start[k]), tuple(mazes.goal[k]))
-        ends = np.zeros_like(path)
-        ends[tuple(mazes.start[k])] = ends[tuple(mazes.goal[k])] = True
+        start, goal = np.zeros_like(path), np.zeros_like(path)
+        start[tuple(mazes.start[k])] = goal[tuple(mazes.goal[k])] = True
         for _ in range(20):
-            flips = (rng.random(path.shape) < 0.05) & ~mazes.walls[k] & ~ends
+            flips = (rng.random(path.shape) < 0.05) & ~mazes.walls[k] & ~start & ~goal
             plan = path ^ flips if rng.random() < 0.7 else path.copy()
-            zero = path_breaks(plan[None], ends[None])[0] == 0
+            zero = path_breaks(plan[None], start[None], goal[None], ~mazes.walls[k][None])[0] == 0
             assert zero == np.array_equal(plan, path)
             hits += zero
     assert hits > 100

@@ -5,12 +5,20 @@ mazes too. The instance ``x`` is the maze with its start and goal; the plan ``y`
 marked cells, ``y0 = {start, goal}``; an action toggles one free cell (start and goal stay
 marked).
 
-Checker: ``breaks = sum over marked cells m of |deg(m) - want(m)|``, where ``deg`` counts the
-marked 4-neighbours of ``m`` and ``want`` is 1 for the start and goal and 2 for every other
-cell. The score is ``c = -breaks``. In a perfect maze the free cells form a tree, so the marked
-cells form a forest; with zero breaks every component is a path whose two ends have degree 1,
-and only the start and goal may, so the plan is exactly the unique start -> goal path, which is
-the shortest. ``breaks == 0`` is therefore the solved test.
+Checker: ``breaks = gap + degree errors``, and the score is ``c = -breaks``.
+
+* ``gap``: the free cells missing between the marked component of the start and that of the
+  goal (one less than their BFS distance through free cells; 0 once they are connected). It
+  is what makes the feedback dense: each right cell added closes the gap by one.
+* ``degree errors``: ``sum over marked cells m of |deg(m) - want(m)|``, where ``deg`` counts
+  the marked 4-neighbours of ``m`` and ``want`` is 1 for the start and goal and 2 for every
+  other cell (a dangling end, a branch, a stray mark).
+
+In a perfect maze the free cells form a tree, so the marked cells form a forest; with zero
+degree errors every component is a path whose two ends have degree 1, and only the start and
+goal may, so the plan is exactly the unique start -> goal path, which is the shortest.
+``breaks == 0`` is therefore the solved test. The checker reads only the maze and the plan:
+no solution is stored or shown.
 
 Reward: potential-based shaping on the checker, ``GAMMA * c' - c``, ``+SOLVE_BONUS`` on the
 solving step, and a no-op with ``-INVALID_PENALTY`` for an action outside the legal set.
@@ -90,10 +98,53 @@ def marked_degrees(plan: np.ndarray) -> np.ndarray:
     return deg
 
 
-def path_breaks(plan: np.ndarray, ends: np.ndarray) -> np.ndarray:
-    """``(B,)`` checker breaks of ``(B, S, S)`` plans; ``ends`` marks start and goal."""
+def dilate(cells: np.ndarray) -> np.ndarray:
+    """``(B, S, S)`` bool: ``cells`` and their 4-neighbours."""
+    out = cells.copy()
+    out[:, 1:, :] |= cells[:, :-1, :]
+    out[:, :-1, :] |= cells[:, 1:, :]
+    out[:, :, 1:] |= cells[:, :, :-1]
+    out[:, :, :-1] |= cells[:, :, 1:]
+    return out
+
+
+def flood(seed: np.ndarray, allowed: np.ndarray) -> np.ndarray:
+    """``(B, S, S)`` the cells of ``allowed`` connected to ``seed`` through ``allowed``."""
+    region = seed & allowed
+    while True:
+        grown = dilate(region) & allowed
+        if np.array_equal(grown, region):
+            return region
+        region = grown
+
+
+def connection_gap(plan: np.ndarray, start: np.ndarray, goal: np.ndarray, free: np.ndarray) -> np.ndarray:
+    """``(B,)`` free cells missing between the marked components of start and goal (0 if joined)."""
+    from_start = flood(start, plan)
+    to_goal = flood(goal, plan)
+    gap = np.zeros(len(plan), dtype=np.int64)
+    open_rows = np.flatnonzero(~(from_start & to_goal).any(axis=(1, 2)))
+    front, target = from_start[open_rows], to_goal[open_rows]
+    distance = 0
+    while len(open_rows):
+        distance += 1
+        front = dilate(front) & free[open_rows]
+        hit = (front & target).any(axis=(1, 2))
+        gap[open_rows[hit]] = distance - 1
+        if not distance < plan.shape[1] * plan.shape[2]:  # unreachable goal: not in our mazes
+            gap[open_rows[~hit]] = distance
+            break
+        open_rows, front, target = open_rows[~hit], front[~hit], target[~hit]
+    return gap
+
+
+def path_breaks(plan: np.ndarray, start: np.ndarray, goal: np.ndarray, free: np.ndarray) -> np.ndarray:
+    """``(B,)`` checker breaks (gap plus degree errors) of ``(B, S, S)`` plans, given the start
+    and goal cells and the free cells as ``(B, S, S)`` bool arrays."""
+    ends = start | goal
     want = np.where(ends, 1, 2)
-    return (np.abs(marked_degrees(plan) - want) * plan).sum(axis=(1, 2))
+    degree_errors = (np.abs(marked_degrees(plan) - want) * plan).sum(axis=(1, 2))
+    return connection_gap(plan, start, goal, free) + degree_errors
 
 
 def observation_space(size: int) -> spaces.MultiBinary:
@@ -133,9 +184,13 @@ class MazePathBatch:
         """Set the plans of episodes ``rows`` (their mazes already loaded); steps restart at 0."""
         self.plan[rows] = plans
         self.steps[rows] = 0
-        self.score[rows] = -path_breaks(self.plan[rows], self.ends[rows])
+        self.score[rows] = -self._breaks(rows)
         self.initial_score[rows] = self.score[rows]
         self.solved[rows] = self.score[rows] == 0
+
+    def _breaks(self, rows: np.ndarray) -> np.ndarray:
+        start = self.start[rows]
+        return path_breaks(self.plan[rows], start, self.ends[rows] & ~start, ~self.walls[rows])
 
     def legal(self) -> np.ndarray:
         """``(B, S*S)`` bool: the toggleable cells (free, neither start nor goal)."""
@@ -154,7 +209,7 @@ class MazePathBatch:
         r, c = np.divmod(actions, self.size)
         self.plan[rows[valid], r[valid], c[valid]] ^= True
         before = self.score.copy()
-        self.score = -path_breaks(self.plan, self.ends)
+        self.score = -self._breaks(rows)
         self.solved = self.score == 0
         self.steps += 1
         reward = GAMMA * self.score - before + SOLVE_BONUS * self.solved - INVALID_PENALTY * ~valid
