@@ -26,7 +26,7 @@ import numpy as np
 
 ENTRY_POINT_GROUP = "trm_bench.agents"
 PROTOCOL_METHODS = ("learn", "predict", "save", "load", "num_params")
-BUILTIN_MODULES = ("agents.references", "agents.sb3", "agents.upi_trm")
+BUILTIN_MODULES = ("agents.references", "agents.shortest_path", "agents.sb3", "agents.upi_trm")
 """Modules of this package that register agents when imported."""
 
 

@@ -6,6 +6,7 @@ import pytest
 import torch
 
 import envs  # noqa: F401
+from agents.registry import make_agent
 from agents.trm_extractor import TRMExtractor
 from bench.cli import main
 from bench.store import ResultStore
@@ -45,3 +46,15 @@ def test_sudoku_only_agents_are_refused_on_mazes(tmp_path, capsys):
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert "cannot play ['trm/Maze8x8-v0']" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("env_id", ["trm/MazeOpen5x5-v0", "trm/Maze8x8-v0", "trm/Maze10x10-v0", "trm/MazePath8x8-v0", "trm/MazePath10x10-v0"])
+def test_shortest_path_ceiling_solves_every_held_out_maze(env_id):
+    from bench.runner import RunSpec, evaluate
+
+    agent = make_agent("shortest-path")
+    spec = RunSpec("shortest-path", env_id, 0, 0, episodes=100)
+    agent.learn(env_id, {}, 0, 0)
+    results = evaluate(agent, spec, "test")
+    assert results.success == 1.0
+    assert (results.length == -results.initial_score).all() or "Path" in env_id
