@@ -214,6 +214,51 @@ def cmd_supervised(args: argparse.Namespace) -> int:
     return 0
 
 
+def load_table_specs(names: list[str]) -> list:
+    """The table specs named (all in bench/specs/ when none), or a UsageError."""
+    from bench.tables import SpecError, available, load_spec
+
+    try:
+        return [load_spec(name) for name in (names or available())]
+    except SpecError as err:
+        raise UsageError(str(err)) from err
+
+
+def write_reports(specs: list, profile: str, results: str, out: str) -> None:
+    """Write one page per spec into ``out`` from the records under ``results``."""
+    from pathlib import Path
+
+    from bench.report import render
+    from bench.store import ResultStore
+
+    Path(out).mkdir(parents=True, exist_ok=True)
+    for spec in specs:
+        path = Path(out) / f"{spec.name}.md"
+        path.write_text(render(spec, profile, ResultStore(results)))
+        print(f"wrote {path}")
+
+
+def cmd_table(args: argparse.Namespace) -> int:
+    """Run every missing run of the tables (resuming), then write their report pages."""
+    from bench.executors import execute
+    from bench.store import ResultStore
+
+    specs = load_table_specs(args.names)
+    runs = [run for spec in specs for run in spec.run_specs(args.profile)]
+    try:
+        execute(runs, ResultStore(args.results), args.jobs, args.executor, args.address)
+    except RuntimeError as err:
+        raise UsageError(str(err)) from err
+    write_reports(specs, args.profile, args.results, args.out)
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """Write the report pages from the records already stored (no training)."""
+    write_reports(load_table_specs(args.names), args.profile, args.results, args.out)
+    return 0
+
+
 def cmd_tune(args: argparse.Namespace) -> int:
     """Run (or resume) Optuna studies, write the tuned YAML files, or the tuning report."""
     from sweeps.spaces import SAMPLERS
@@ -298,6 +343,18 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--address", default=None, help="Ray cluster address (default: a local Ray)")
     run.add_argument("--force", action="store_true", help="recompute runs that already have a record")
     run.set_defaults(func=cmd_run)
+
+    table = sub.add_parser("table", help="run the tables of bench/specs/ (resuming) and write their reports")
+    report = sub.add_parser("report", help="write the tables' reports from stored records only (no training)")
+    for p, func in ((table, cmd_table), (report, cmd_report)):
+        p.add_argument("names", nargs="*", help="table specs (names in bench/specs/ or paths; default: all)")
+        p.add_argument("--profile", choices=["full", "quick"], default="full", help="budgets and seeds")
+        p.add_argument("--results", default="results", help="results folder (default results/)")
+        p.add_argument("--out", default="reports", help="folder of the report pages (default reports/)")
+        p.set_defaults(func=func)
+    table.add_argument("--jobs", type=positive_int, default=1, help="parallel runs (one torch thread each)")
+    table.add_argument("--executor", choices=["local", "ray"], default="local", help="where runs execute")
+    table.add_argument("--address", default=None, help="Ray cluster address (default: a local Ray)")
 
     sup = sub.add_parser("supervised", help="train maze path predictors (the TRM README's supervised table)")
     sup.add_argument("--model", nargs="+", default=["cnn", "trm"], help="cnn, transformer, trm")

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+
+import numpy as np
 
 
 def wilson_interval(successes: int, trials: int, z: float = 1.96) -> tuple[float, float]:
@@ -17,3 +20,44 @@ def wilson_interval(successes: int, trials: int, z: float = 1.96) -> tuple[float
     centre = (p + z * z / (2 * trials)) / denom
     half = z * math.sqrt(p * (1 - p) / trials + z * z / (4 * trials * trials)) / denom
     return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def iqm(scores: np.ndarray) -> float:
+    """Interquartile mean of ``(runs,)`` or ``(runs, tasks)`` scores: the mean of the middle 50%
+    of all values (rliable's IQM: ``scipy.stats.trim_mean(..., 0.25)`` over the flattened array)."""
+    from scipy.stats import trim_mean
+
+    return float(trim_mean(np.asarray(scores, dtype=float).ravel(), proportiontocut=0.25))
+
+
+def mean(scores: np.ndarray) -> float:
+    """Mean of ``(runs,)`` or ``(runs, tasks)`` scores over every value."""
+    return float(np.mean(np.asarray(scores, dtype=float)))
+
+
+def stratified_bootstrap_ci(
+    scores: np.ndarray,
+    statistic: Callable[[np.ndarray], float] = mean,
+    confidence: float = 0.95,
+    reps: int = 2000,
+    seed: int = 0,
+) -> tuple[float, float]:
+    """Percentile bootstrap interval of ``statistic`` over ``(runs, tasks)`` scores (``(runs,)``
+    is one task), resampling the runs of each task independently (stratified by task), as
+    rliable's ``get_interval_estimates`` does. Seeded: the same input gives the same interval.
+
+    Returns ``(low, high)``; ``(nan, nan)`` without runs.
+    """
+    scores = np.asarray(scores, dtype=float)
+    if scores.ndim == 1:
+        scores = scores[:, None]
+    runs, tasks = scores.shape
+    if runs == 0:
+        return math.nan, math.nan
+    rng = np.random.default_rng(seed)
+    picks = rng.integers(0, runs, size=(reps, runs, tasks))
+    resampled = np.take_along_axis(scores[None].repeat(reps, axis=0), picks, axis=1)
+    stats = np.array([statistic(sample) for sample in resampled])
+    tail = (1 - confidence) / 2 * 100
+    low, high = np.percentile(stats, [tail, 100 - tail])
+    return float(low), float(high)

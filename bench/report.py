@@ -1,0 +1,214 @@
+"""One markdown page per table, from run records only (DESIGN section 6).
+
+Every measured cell is mean +- std over seeds with a 95% stratified bootstrap interval; each
+claim of the source stands beside the measured value with a verdict from that interval, and
+beside the trivial reference measured in the same setting, so a reader sees when a claimed number
+cannot be told apart from doing nothing. A run without a record shows as "missing", never as 0.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from typing import Any
+
+import numpy as np
+
+from bench.runner import REPO_ROOT
+from bench.stats import stratified_bootstrap_ci, wilson_interval
+from bench.store import ResultStore
+from bench.tables import Column, Row, TableSpec
+
+MISSING = "missing"
+TRIVIAL_PREDICTORS = {"zero": "all-zero predictor", "const": "constant predictor (the most frequent training target)"}
+"""Trivial references stored in every supervised record (see agents.supervised.train)."""
+RELATIVE_TOLERANCE = 0.10
+"""A claim marked ``approx`` (the source wrote "~") holds within this relative distance."""
+
+
+def collect(spec: TableSpec, profile: str, store: ResultStore) -> dict[tuple[str, str], list[dict[str, Any] | None]]:
+    """Records of every cell, one per seed of ``profile`` (None where a run has no record)."""
+    out = {}
+    for row, column in spec.cells():
+        out[(row.id, column.id)] = [store.get(spec.run_spec(row, column, s, profile).key()) for s in spec.seeds(profile)]
+    return out
+
+
+def metric_values(records: list[dict[str, Any] | None], split: str, metric: str) -> np.ndarray | None:
+    """Per-seed values of ``split/metric`` (``params`` is top level), or None if any is missing."""
+    if not records or any(r is None for r in records):
+        return None
+    if metric == "params":
+        return np.array([r["params"] for r in records], dtype=float)
+    if any(split not in r["metrics"] or metric not in r["metrics"][split] for r in records):
+        return None
+    return np.array([r["metrics"][split][metric] for r in records], dtype=float)
+
+
+def fmt(value: float) -> str:
+    """A number as a table shows it: large integers with separators, else three decimals."""
+    if float(value).is_integer() and abs(value) >= 100:
+        return f"{int(value):,}"
+    return f"{value:.3f}"
+
+
+def count(values: np.ndarray | None) -> str:
+    """A per-seed count (parameters) as one integer, or ``missing``."""
+    return MISSING if values is None else f"{int(values.mean()):,}"
+
+
+def summary_cell(values: np.ndarray | None) -> str:
+    """``mean +- std [low, high]`` (95% bootstrap over seeds) or ``missing``."""
+    if values is None:
+        return MISSING
+    low, high = stratified_bootstrap_ci(values)
+    return f"{fmt(values.mean())} +- {fmt(values.std(ddof=0))} [{fmt(low)}, {fmt(high)}]"
+
+
+def verdict(claimed: float, values: np.ndarray | None, approx: bool, exact: bool = False) -> str:
+    """``holds`` / ``does not hold`` / ``inconclusive`` for one claim against per-seed values.
+
+    Exact quantities (parameter counts) must match (within 10% if the source wrote "~"); measured
+    ones hold when the claim lies in the 95% interval over seeds, which needs at least 2 seeds.
+    """
+    if values is None:
+        return f"inconclusive ({MISSING})"
+    measured = float(values.mean())
+    if exact:
+        ok = abs(measured - claimed) <= (RELATIVE_TOLERANCE * abs(claimed) if approx else 0)
+        return "holds" if ok else f"does not hold ({fmt(measured)} as built)"
+    if len(values) < 2:
+        return "inconclusive (1 seed)"
+    low, high = stratified_bootstrap_ci(values)
+    if low <= claimed <= high:
+        return "holds"
+    return f"does not hold (measured {'higher' if measured > claimed else 'lower'})"
+
+
+def trivial_note(claimed: float, n: int | None, trivial: dict[str, float]) -> str:
+    """Whether a claimed value can be told apart from the trivial references' values.
+
+    With ``n`` (the episodes behind the claim), the claim's 95% Wilson interval is used;
+    otherwise a trivial reference within 0.005 of the claim (or above it) is indistinguishable.
+    """
+    notes = []
+    for name, value in trivial.items():
+        if n:
+            low, high = wilson_interval(round(claimed * n), n)
+            interval = f"the claim's 95% interval over its {n} episodes is [{fmt(low)}, {fmt(high)}]"
+            if value > high:
+                notes.append(f"**below** the {name} ({fmt(value)}; {interval})")
+            elif value >= low:
+                notes.append(f"**cannot be told apart** from the {name} ({fmt(value)}; {interval})")
+        elif value >= claimed - 0.005:
+            notes.append(f"**cannot be told apart** from the {name} ({fmt(value)}, as high as the claim)")
+    return "; ".join(notes) or "above the trivial references"
+
+
+def _split_metrics(spec: TableSpec, column: Column) -> list[tuple[str, str]]:
+    if spec.kind == "supervised":
+        return [("test", m) for m in spec.metrics]
+    splits = ["test"] + (["test-sampled"] if column.sampled_eval else [])
+    return [(split, m) for m in spec.metrics for split in splits]
+
+
+def _trivial_values(spec: TableSpec, column: Column, row: Row, cells: dict, metric: str, split: str) -> dict[str, float]:
+    if spec.kind == "supervised":
+        out = {}
+        for key, name in TRIVIAL_PREDICTORS.items():
+            values = metric_values(cells[(row.id, column.id)], split, f"{key}_{metric}")
+            if values is not None:
+                out[name] = float(values.mean())
+        return out
+    out = {}
+    for other in spec.rows:
+        if other.trivial and (other.id, column.id) in cells:
+            values = metric_values(cells[(other.id, column.id)], split, metric)
+            if values is not None:
+                out[other.label.lower()] = float(values.mean())
+    return out
+
+
+def column_section(spec: TableSpec, column: Column, cells: dict) -> list[str]:
+    """The measured table, the claims table and the per-seed values of one column."""
+    pairs = _split_metrics(spec, column)
+    headers = ["row", "params"] + [f"{m} ({s})" if s != "test" else m for s, m in pairs]
+    if spec.kind == "supervised":
+        headers += [f"{TRIVIAL_PREDICTORS[k].split(' (')[0]} {m}" for k in TRIVIAL_PREDICTORS for m in spec.metrics]
+    lines = [f"## {column.label}", "", "| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
+    claims, seeds_rows = [], []
+    for row in spec.rows:
+        if (row.id, column.id) not in cells:
+            continue
+        records = cells[(row.id, column.id)]
+        params = metric_values(records, "", "params")
+        line = [row.label, count(params)]
+        line += [summary_cell(metric_values(records, s, m)) for s, m in pairs]
+        if spec.kind == "supervised":
+            for key in TRIVIAL_PREDICTORS:
+                for m in spec.metrics:
+                    values = metric_values(records, "test", f"{key}_{m}")
+                    line.append(MISSING if values is None else fmt(values.mean()))
+        lines.append("| " + " | ".join(line) + " |")
+        for seed_record in records:
+            if seed_record is not None:
+                seeds_rows.append(
+                    [row.label, str(seed_record["spec"]["seed"])]
+                    + [fmt(seed_record["metrics"].get(s, {}).get(m, float("nan"))) for s, m in pairs]
+                )
+        for metric, claimed in sorted((row.claimed.get(column.id) or {}).items()):
+            if metric in ("n", "approx"):
+                continue
+            claim = row.claimed[column.id]
+            split = column.claim_split if spec.kind == "rl" else "test"
+            values = metric_values(records, split, metric)
+            is_params = metric == "params"
+            measured = count(values) if is_params else summary_cell(values)
+            trivial = "" if is_params else trivial_note(claimed, claim.get("n"), _trivial_values(spec, column, row, cells, metric, split))
+            shown = f"{'~' if claim.get('approx') else ''}{fmt(claimed)}"
+            claims.append(
+                f"| {row.label} | {metric if is_params else f'{metric} ({split})'} | {shown} | {measured} | "
+                f"{verdict(claimed, values, claim.get('approx', False), exact=is_params)} | {trivial} |"
+            )
+    if claims:
+        lines += ["", "Claimed by the source, beside what was measured here:", ""]
+        lines += ["| row | metric | claimed | measured | verdict | vs the trivial reference |", "|---|---|---|---|---|---|"]
+        lines += claims
+    if seeds_rows:
+        head = ["row", "seed"] + [f"{m} ({s})" for s, m in pairs]
+        lines += ["", "<details><summary>Per-seed values</summary>", "", "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+        lines += ["| " + " | ".join(r) + " |" for r in seeds_rows]
+        lines += ["", "</details>"]
+    return lines + [""]
+
+
+def provenance(spec: TableSpec, profile: str, cells: dict) -> list[str]:
+    """Commit, code versions, packages, machine and compute time of the records shown."""
+    records = [r for rs in cells.values() for r in rs if r is not None]
+    total = sum(r.get("train_time_s", 0.0) + r.get("eval_time_s", 0.0) for r in records)
+    missing = sum(r is None for rs in cells.values() for r in rs)
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=REPO_ROOT, capture_output=True, text=True, check=True
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        commit = "unknown"
+    lines = ["## Provenance", "", f"- profile: `{profile}`, seeds {spec.seeds(profile)}, budgets as in `bench/specs/{spec.name}.yaml`"]
+    lines.append(f"- runs: {len(records)} with records, {missing} missing; compute {total:.0f} s (training + evaluation, summed over runs)")
+    lines.append(f"- report written at commit `{commit}`; records' code versions: {', '.join(sorted({r['code_version'] for r in records})) or '-'}")
+    if records:
+        versions = records[0]["versions"]
+        lines.append("- packages: " + ", ".join(f"{k} {v}" for k, v in sorted(versions.items())))
+        machine = records[0]["machine"]
+        lines.append(f"- machine: {machine['platform']}, {machine['cpus']} CPUs, {machine['torch_threads']} torch thread(s) per run")
+    return lines
+
+
+def render(spec: TableSpec, profile: str, store: ResultStore) -> str:
+    """The markdown page of ``spec`` under ``profile`` from the records in ``store``."""
+    cells = collect(spec, profile, store)
+    lines = [f"# {spec.title}", "", f"Source of the claims: {spec.source}.", "", spec.note, ""]
+    lines.append("Measured values are mean +- std over seeds [95% stratified bootstrap interval].")
+    lines.append("")
+    for column in spec.columns:
+        lines += column_section(spec, column, cells)
+    return "\n".join(lines + provenance(spec, profile, cells)) + "\n"

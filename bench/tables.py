@@ -1,0 +1,157 @@
+"""Table specs (YAML in ``bench/specs/``): what runs a table needs, under which profile.
+
+A spec names its rows (agents or supervised models), its columns (settings: an env id with env
+kwargs, or a dataset variant), its profiles (``full``: the source's budgets; ``quick``: a smoke
+run) and the source's claimed numbers, labelled as claimed (DESIGN section 6). This module turns
+a spec and a profile into run specs; :mod:`bench.report` turns their records into a page.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bench.runner import RunSpec, Spec
+from bench.supervised import SupervisedSpec
+
+SPECS_DIR = Path(__file__).parent / "specs"
+PROFILES = ("full", "quick")
+KINDS = ("rl", "supervised")
+
+
+class SpecError(ValueError):
+    """A table spec that cannot be used (named in the message)."""
+
+
+@dataclass(frozen=True)
+class Column:
+    """One setting of a table: an env (RL) or a dataset variant (supervised)."""
+
+    id: str
+    label: str
+    env: str | None = None
+    env_kwargs: dict[str, Any] = field(default_factory=dict)
+    sampled_eval: bool = False
+    claim_split: str = "test"
+    """Split whose metrics the claims are compared with (``test-sampled``: sampled actions)."""
+    steps: dict[str, int] = field(default_factory=dict)
+    """Per-profile budget overriding the profile's ``steps``."""
+    legacy: bool = False
+
+
+@dataclass(frozen=True)
+class Row:
+    """One agent (RL) or model (supervised) of a table, with the source's claims per column."""
+
+    id: str
+    label: str
+    agent: str | None = None
+    agent_config: dict[str, Any] = field(default_factory=dict)
+    model: str | None = None
+    size: int | None = None
+    claimed: dict[str, dict[str, Any]] = field(default_factory=dict)
+    columns: tuple[str, ...] | None = None
+    """Column ids the row runs in (None: all)."""
+    trivial: bool = False
+    """The trivial reference every claim of its column is compared with."""
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """A whole table (see the module docstring)."""
+
+    name: str
+    title: str
+    kind: str
+    source: str
+    note: str
+    profiles: dict[str, dict[str, Any]]
+    columns: tuple[Column, ...]
+    rows: tuple[Row, ...]
+    metrics: tuple[str, ...]
+
+    def cells(self) -> list[tuple[Row, Column]]:
+        """Every (row, column) pair that is run."""
+        return [(r, c) for r in self.rows for c in self.columns if r.columns is None or c.id in r.columns]
+
+    def seeds(self, profile: str) -> list[int]:
+        """Seeds of ``profile``."""
+        return list(self.profiles[profile]["seeds"])
+
+    def run_spec(self, row: Row, column: Column, seed: int, profile: str) -> Spec:
+        """The run of one cell and seed under ``profile``."""
+        prof = self.profiles[profile]
+        if self.kind == "supervised":
+            return SupervisedSpec(
+                model=row.model, size=row.size, seed=seed, legacy=column.legacy, epochs=prof.get("epochs"), table=self.name
+            )
+        return RunSpec(
+            agent=row.agent,
+            env_id=column.env,
+            steps=int(column.steps.get(profile, prof["steps"])),
+            seed=seed,
+            env_kwargs=dict(column.env_kwargs),
+            agent_config=dict(row.agent_config),
+            table=self.name,
+            episodes=int(prof.get("episodes", 100)),
+            sampled_eval=column.sampled_eval,
+        )
+
+    def run_specs(self, profile: str) -> list[Spec]:
+        """Every run the table needs under ``profile``."""
+        return [self.run_spec(r, c, s, profile) for r, c in self.cells() for s in self.seeds(profile)]
+
+
+def available() -> list[str]:
+    """Names of the specs in :data:`SPECS_DIR`."""
+    return sorted(p.stem for p in SPECS_DIR.glob("*.yaml"))
+
+
+def load_spec(name_or_path: str) -> TableSpec:
+    """Read and check a spec by name (``bench/specs/<name>.yaml``) or path.
+
+    :raises SpecError: unknown name, or a spec with a missing or bad field.
+    """
+    path = Path(name_or_path)
+    if not path.suffix:
+        path = SPECS_DIR / f"{name_or_path}.yaml"
+    if not path.exists():
+        raise SpecError(f"no table spec {name_or_path!r}; available: {', '.join(available())}")
+    data = yaml.safe_load(path.read_text())
+    try:
+        spec = TableSpec(
+            name=data["name"],
+            title=data["title"],
+            kind=data["kind"],
+            source=data["source"],
+            note=" ".join(str(data.get("note", "")).split()),
+            profiles=dict(data["profiles"]),
+            columns=tuple(Column(**c) for c in data["columns"]),
+            rows=tuple(Row(**{**r, "columns": tuple(r["columns"]) if "columns" in r else None}) for r in data["rows"]),
+            metrics=tuple(data["metrics"]),
+        )
+    except (KeyError, TypeError) as err:
+        raise SpecError(f"{path}: bad or missing field ({err})") from err
+    _check(spec, path)
+    return spec
+
+
+def _check(spec: TableSpec, path: Path) -> None:
+    if spec.kind not in KINDS:
+        raise SpecError(f"{path}: kind must be one of {KINDS}, got {spec.kind!r}")
+    missing = [p for p in PROFILES if p not in spec.profiles]
+    if missing:
+        raise SpecError(f"{path}: profiles {missing} missing")
+    column_ids = {c.id for c in spec.columns}
+    for row in spec.rows:
+        unknown = set(row.claimed) | set(row.columns or ())
+        if unknown - column_ids:
+            raise SpecError(f"{path}: row {row.id!r} names unknown columns {sorted(unknown - column_ids)}")
+        needed = ("agent",) if spec.kind == "rl" else ("model", "size")
+        if any(getattr(row, f) is None for f in needed):
+            raise SpecError(f"{path}: row {row.id!r} needs {needed}")
+    if spec.kind == "rl" and any(c.env is None for c in spec.columns):
+        raise SpecError(f"{path}: every column of an rl table needs an env")

@@ -1,0 +1,83 @@
+"""Table specs and report pages: specs load and expand into runs, claims get verdicts and are
+compared with the trivial references, missing runs show as missing, reports regenerate from
+records alone."""
+
+import numpy as np
+import pytest
+import yaml
+
+from bench.cli import main
+from bench.report import render, trivial_note, verdict
+from bench.store import ResultStore
+from bench.tables import SpecError, available, load_spec
+
+
+def test_every_spec_loads_and_expands_into_runs():
+    assert {"readme-rl-maze", "readme-supervised-maze"} <= set(available())
+    for name in available():
+        spec = load_spec(name)
+        quick, full = spec.run_specs("quick"), spec.run_specs("full")
+        assert len(full) == len(quick) * len(spec.seeds("full")) // len(spec.seeds("quick"))
+        assert len({run.key() for run in full}) == len(full)
+    rl = load_spec("readme-rl-maze")
+    runs = {(r.agent, r.env_id) for r in rl.run_specs("full")}
+    assert ("upi-trm", "trm/MazePath8x8-v0") in runs and ("upi-trm", "trm/Maze8x8-v0") not in runs
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda d: d["profiles"].pop("quick"), "profiles \\['quick'\\] missing"),
+        (lambda d: d["rows"][0]["claimed"].update(nowhere={"success": 1.0}), "unknown columns"),
+        (lambda d: d.update(kind="bandit"), "kind must be one of"),
+        (lambda d: d["rows"][0].update(colour="red"), "bad or missing field"),
+    ],
+)
+def test_bad_specs_are_named(tmp_path, change, message):
+    data = yaml.safe_load(open("bench/specs/readme-rl-maze.yaml"))
+    change(data)
+    path = tmp_path / "bad.yaml"
+    path.write_text(yaml.safe_dump(data))
+    with pytest.raises(SpecError, match=message):
+        load_spec(str(path))
+
+
+def test_unknown_table_is_a_usage_error(capsys):
+    assert main(["report", "readme-rl-mase"]) == 2
+    assert "available: readme-rl-maze" in capsys.readouterr().err
+
+
+def test_verdicts_by_hand():
+    assert verdict(0.5, np.array([0.4, 0.5, 0.6]), approx=False) == "holds"
+    assert verdict(0.9, np.array([0.4, 0.5, 0.6]), approx=False) == "does not hold (measured lower)"
+    assert verdict(0.5, np.array([0.5]), approx=False) == "inconclusive (1 seed)"
+    assert verdict(0.5, None, approx=False) == "inconclusive (missing)"
+    assert verdict(150000, np.array([616514.0]), approx=True, exact=True).startswith("does not hold")
+    assert verdict(50000, np.array([52000.0]), approx=True, exact=True) == "holds"
+    assert verdict(9922, np.array([9922.0]), approx=False, exact=True) == "holds"
+
+
+def test_trivial_note_uses_the_claims_own_sample():
+    # 18 of 50 episodes: Wilson interval [0.241, 0.499]
+    assert "cannot be told apart" in trivial_note(0.36, 50, {"random policy": 0.32})
+    assert "below" in trivial_note(0.22, 50, {"random policy": 0.40})
+    assert trivial_note(0.90, 50, {"random policy": 0.32}) == "above the trivial references"
+    assert "cannot be told apart" in trivial_note(1.0, None, {"all-zero predictor": 1.0})
+
+
+def test_missing_runs_show_as_missing_never_zero(tmp_path):
+    page = render(load_spec("readme-rl-maze"), "quick", ResultStore(tmp_path))
+    assert "| MLP baseline (PPO, actor 128x128) | missing | missing |" in page
+    assert "inconclusive (missing)" in page and "0 with records" in page
+
+
+def test_quick_supervised_table_runs_then_reports_from_records_alone(tmp_path):
+    argv = ["readme-supervised-maze", "--profile", "quick", "--results", str(tmp_path / "r"), "--out", str(tmp_path / "out")]
+    assert main(["table", *argv, "--jobs", "2"]) == 0
+    page = (tmp_path / "out" / "readme-supervised-maze.md").read_text()
+    assert "missing" not in page.split("## Provenance")[0]
+    assert "| Transformer, 10x10 | params | ~150,000 |" in page and "does not hold" in page
+    assert "**cannot be told apart** from the all-zero predictor" in page  # legacy 10x10: all targets empty
+    (tmp_path / "out" / "readme-supervised-maze.md").unlink()
+    assert main(["report", *argv]) == 0  # no training: every record is cached
+    assert (tmp_path / "out" / "readme-supervised-maze.md").read_text() == page
