@@ -6,7 +6,14 @@ STAMP  := $(VENV)/.installed
 # torch is pinned: 2.13.0 installs a CPU build from local disk; an unpinned torch pulls CUDA.
 TORCH  := torch==2.13.0
 
-.PHONY: install test bench bench-quick perf data tune lint clean
+# Where runs and reports go. `make bench` fills reports/ (committed) from results/ (a cache:
+# finished runs are never recomputed, so an interrupted `make bench` resumes where it stopped).
+RESULTS ?= results
+REPORTS ?= reports
+QUICK   ?= results/quick
+JOBS    ?= 2
+
+.PHONY: install test bench bench-quick report perf data tune lint clean
 
 install: $(STAMP)
 
@@ -20,15 +27,23 @@ $(STAMP): pyproject.toml
 test: install
 	$(PY) -m pytest
 
-# Until the table runner lands, `bench` regenerates what is measurable: the dataset cards
-# (with the random-masked floors) and the env throughput.
+# Every table of both sources at their budgets (bench/specs/, profile full), then the reports.
 bench: install
-	$(VENV)/bin/bench data > reports/datasets.md
-	$(VENV)/bin/bench perf envs > reports/perf-envs.md
+	mkdir -p $(REPORTS)
+	$(VENV)/bin/bench data > $(REPORTS)/datasets.md
+	$(VENV)/bin/bench perf envs > $(REPORTS)/perf-envs.md
+	$(VENV)/bin/bench table --profile full --jobs $(JOBS) --results $(RESULTS) --out $(REPORTS)
 
+# The same at tiny budgets and one seed, into $(QUICK) (CI runs it into a temporary folder).
 bench-quick: install
-	$(VENV)/bin/bench data --env trm/Sudoku4x4-Easy-v0 trm/Sudoku4x4-Hard-v0 --episodes-per-puzzle 1
-	$(VENV)/bin/bench perf envs --seconds 0.2
+	mkdir -p $(QUICK)/reports
+	$(VENV)/bin/bench data --env trm/Sudoku4x4-Easy-v0 trm/Sudoku4x4-Hard-v0 --episodes-per-puzzle 1 > $(QUICK)/reports/datasets.md
+	$(VENV)/bin/bench perf envs --seconds 0.2 > $(QUICK)/reports/perf-envs.md
+	$(VENV)/bin/bench table --profile quick --jobs $(JOBS) --results $(QUICK) --out $(QUICK)/reports
+
+# Rewrite the reports from the stored records (no training).
+report: install
+	$(VENV)/bin/bench report --profile full --results $(RESULTS) --out $(REPORTS)
 
 # Re-tune every baseline the tables use (resumable: rerunning continues the SQLite studies).
 tune: install

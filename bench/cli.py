@@ -231,24 +231,43 @@ def write_reports(specs: list, profile: str, results: str, out: str) -> None:
     from bench.report import render
     from bench.store import ResultStore
 
+    from bench.pages import EXTRA_PAGES, index_page, performance_page
+
+    store = ResultStore(results)
     Path(out).mkdir(parents=True, exist_ok=True)
     for spec in specs:
         path = Path(out) / f"{spec.name}.md"
-        path.write_text(render(spec, profile, ResultStore(results)))
+        path.write_text(render(spec, profile, store, Path(out) / "figures"))
         print(f"wrote {path}")
+    every = load_table_specs([])
+    (Path(out) / "performance.md").write_text(performance_page(every, profile, store))
+    extra = [name for name in EXTRA_PAGES if (Path(out) / name).exists()]
+    (Path(out) / "index.md").write_text(index_page(every, profile, store, extra))
+    print(f"wrote {Path(out) / 'performance.md'} and {Path(out) / 'index.md'}")
 
 
 def cmd_table(args: argparse.Namespace) -> int:
-    """Run every missing run of the tables (resuming), then write their report pages."""
+    """Run every missing run of the tables (resuming), one table after the other, recording each
+    table's wall time; then write the report pages."""
+    import time
+
     from bench.executors import execute
     from bench.store import ResultStore
 
     specs = load_table_specs(args.names)
-    runs = [run for spec in specs for run in spec.run_specs(args.profile)]
-    try:
-        execute(runs, ResultStore(args.results), args.jobs, args.executor, args.address)
-    except RuntimeError as err:
-        raise UsageError(str(err)) from err
+    store = ResultStore(args.results)
+    for spec in specs:
+        runs = spec.run_specs(args.profile)
+        cached = sum(store.get(run.key()) is not None for run in runs)
+        start = time.perf_counter()
+        try:
+            execute(runs, store, args.jobs, args.executor, args.address)
+        except RuntimeError as err:
+            raise UsageError(str(err)) from err
+        if cached < len(runs):  # a fully cached table keeps the time of the runs that computed it
+            earlier = store.timing(spec.name, args.profile) if cached else None
+            wall = time.perf_counter() - start + (earlier["wall_s"] if earlier else 0.0)
+            store.put_timing(spec.name, args.profile, {"wall_s": wall, "runs": len(runs), "jobs": args.jobs})
     write_reports(specs, args.profile, args.results, args.out)
     return 0
 

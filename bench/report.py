@@ -9,6 +9,7 @@ cannot be told apart from doing nothing. A run without a record shows as "missin
 from __future__ import annotations
 
 import subprocess
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -34,11 +35,18 @@ def collect(spec: TableSpec, profile: str, store: ResultStore) -> dict[tuple[str
 
 
 def metric_values(records: list[dict[str, Any] | None], split: str, metric: str) -> np.ndarray | None:
-    """Per-seed values of ``split/metric`` (``params`` is top level), or None if any is missing."""
+    """Per-seed values of ``split/metric``, or None if any is missing. ``params`` is top level;
+    ``<name>@<depth>`` reads the depth-drift probe (``delta_v@16``)."""
     if not records or any(r is None for r in records):
         return None
     if metric == "params":
         return np.array([r["params"] for r in records], dtype=float)
+    if "@" in metric:
+        name, depth = metric.split("@")
+        points = [{p["depth"]: p for p in r.get("drift") or []}.get(int(depth)) for r in records]
+        if any(p is None or name not in p for p in points):
+            return None
+        return np.array([p[name] for p in points], dtype=float)
     if any(split not in r["metrics"] or metric not in r["metrics"][split] for r in records):
         return None
     return np.array([r["metrics"][split][metric] for r in records], dtype=float)
@@ -107,7 +115,7 @@ def trivial_note(claimed: float, n: int | None, trivial: dict[str, float]) -> st
 def _split_metrics(spec: TableSpec, column: Column) -> list[tuple[str, str]]:
     if spec.kind == "supervised":
         return [("test", m) for m in spec.metrics]
-    splits = ["test"] + (["test-sampled"] if column.sampled_eval else [])
+    splits = list(column.splits) + [f"{s}-sampled" for s in column.splits if column.sampled_eval]
     return [(split, m) for m in spec.metrics for split in splits]
 
 
@@ -128,14 +136,87 @@ def _trivial_values(spec: TableSpec, column: Column, row: Row, cells: dict, metr
     return out
 
 
+def claim_rows(spec: TableSpec, column: Column, cells: dict) -> list[dict[str, str]]:
+    """Each claim of the source in ``column``: the claimed and measured values, the verdict and
+    (for measured quantities) the comparison with the trivial references of the same setting."""
+    out = []
+    for row in spec.rows:
+        if (row.id, column.id) not in cells:
+            continue
+        records = cells[(row.id, column.id)]
+        claim = row.claimed.get(column.id) or {}
+        for metric, claimed in sorted(claim.items()):
+            if metric in ("n", "approx", "split"):
+                continue
+            split = claim.get("split", column.claim_split if spec.kind == "rl" else "test")
+            values = metric_values(records, split, metric)
+            is_params = metric == "params"
+            trivial = ""
+            if not is_params and spec.kind != "drift":
+                trivial = trivial_note(claimed, claim.get("n"), _trivial_values(spec, column, row, cells, metric, split))
+            out.append(
+                {
+                    "row": row.label,
+                    "metric": metric if is_params or spec.kind == "drift" else f"{metric} ({split})",
+                    "claimed": f"{'~' if claim.get('approx') else ''}{fmt(claimed)}",
+                    "measured": count(values) if is_params else summary_cell(values),
+                    "verdict": verdict(claimed, values, claim.get("approx", False), exact=is_params),
+                    "trivial": trivial,
+                }
+            )
+    return out
+
+
+def claims_table(spec: TableSpec, column: Column, cells: dict) -> list[str]:
+    """The markdown of :func:`claim_rows` (nothing when the column has no claim)."""
+    claims = claim_rows(spec, column, cells)
+    if not claims:
+        return []
+    lines = ["", "Claimed by the source, beside what was measured here:", ""]
+    lines += ["| row | metric | claimed | measured | verdict | vs the trivial reference |", "|---|---|---|---|---|---|"]
+    keys = ("row", "metric", "claimed", "measured", "verdict", "trivial")
+    return lines + ["| " + " | ".join(c[k] for k in keys) + " |" for c in claims]
+
+
+def drift_section(spec: TableSpec, column: Column, cells: dict) -> list[str]:
+    """Depth-drift probe of each row at each probed depth, and the ratio of the first row's
+    drift to the second's (the contraction's gain)."""
+    lines = [f"## {column.label}", "", "| row | depth | " + " | ".join(spec.metrics) + " |", "|" + "---|" * (2 + len(spec.metrics))]
+    means: dict[tuple[str, int, str], float] = {}
+    for row in spec.rows:
+        records = cells[(row.id, column.id)]
+        for depth in row.probe_depths:
+            line = [row.label, str(depth)]
+            for metric in spec.metrics:
+                values = metric_values(records, "", f"{metric}@{depth}")
+                line.append(summary_cell(values))
+                if values is not None:
+                    means[(row.id, depth, metric)] = float(values.mean())
+            lines.append("| " + " | ".join(line) + " |")
+    if len(spec.rows) == 2:
+        first, second = spec.rows
+        drifts = [m for m in spec.metrics if m.startswith("delta")]
+        lines += ["", f"Drift ratio {first.label} / {second.label} (mean over seeds):", ""]
+        lines += ["| depth | " + " | ".join(drifts) + " |", "|" + "---|" * (1 + len(drifts))]
+        for depth in first.probe_depths:
+            ratios = []
+            for metric in drifts:
+                a, b = means.get((first.id, depth, metric)), means.get((second.id, depth, metric))
+                ratios.append(MISSING if a is None or b is None else "inf" if b == 0 else f"{a / b:.1f}x")
+            lines.append(f"| {depth} | " + " | ".join(ratios) + " |")
+    return lines + claims_table(spec, column, cells) + [""]
+
+
 def column_section(spec: TableSpec, column: Column, cells: dict) -> list[str]:
     """The measured table, the claims table and the per-seed values of one column."""
+    if spec.kind == "drift":
+        return drift_section(spec, column, cells)
     pairs = _split_metrics(spec, column)
     headers = ["row", "params"] + [f"{m} ({s})" if s != "test" else m for s, m in pairs]
     if spec.kind == "supervised":
         headers += [f"{TRIVIAL_PREDICTORS[k].split(' (')[0]} {m}" for k in TRIVIAL_PREDICTORS for m in spec.metrics]
     lines = [f"## {column.label}", "", "| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
-    claims, seeds_rows = [], []
+    seeds_rows = []
     for row in spec.rows:
         if (row.id, column.id) not in cells:
             continue
@@ -155,24 +236,7 @@ def column_section(spec: TableSpec, column: Column, cells: dict) -> list[str]:
                     [row.label, str(seed_record["spec"]["seed"])]
                     + [fmt(seed_record["metrics"].get(s, {}).get(m, float("nan"))) for s, m in pairs]
                 )
-        for metric, claimed in sorted((row.claimed.get(column.id) or {}).items()):
-            if metric in ("n", "approx"):
-                continue
-            claim = row.claimed[column.id]
-            split = column.claim_split if spec.kind == "rl" else "test"
-            values = metric_values(records, split, metric)
-            is_params = metric == "params"
-            measured = count(values) if is_params else summary_cell(values)
-            trivial = "" if is_params else trivial_note(claimed, claim.get("n"), _trivial_values(spec, column, row, cells, metric, split))
-            shown = f"{'~' if claim.get('approx') else ''}{fmt(claimed)}"
-            claims.append(
-                f"| {row.label} | {metric if is_params else f'{metric} ({split})'} | {shown} | {measured} | "
-                f"{verdict(claimed, values, claim.get('approx', False), exact=is_params)} | {trivial} |"
-            )
-    if claims:
-        lines += ["", "Claimed by the source, beside what was measured here:", ""]
-        lines += ["| row | metric | claimed | measured | verdict | vs the trivial reference |", "|---|---|---|---|---|---|"]
-        lines += claims
+    lines += claims_table(spec, column, cells)
     if seeds_rows:
         head = ["row", "seed"] + [f"{m} ({s})" for s, m in pairs]
         lines += ["", "<details><summary>Per-seed values</summary>", "", "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
@@ -203,12 +267,30 @@ def provenance(spec: TableSpec, profile: str, cells: dict) -> list[str]:
     return lines
 
 
-def render(spec: TableSpec, profile: str, store: ResultStore) -> str:
-    """The markdown page of ``spec`` under ``profile`` from the records in ``store``."""
+def figure(spec: TableSpec, column: Column, cells: dict, figures: Path | None) -> list[str]:
+    """Draw the column's figure into ``figures`` (learning curves, or drift against depth) and
+    return the markdown that shows it (nothing when there is no folder or nothing to draw)."""
+    if figures is None or spec.kind == "supervised":
+        return []
+    from bench import plots
+
+    rows = [(r.label, cells[(r.id, column.id)]) for r in spec.rows if (r.id, column.id) in cells]
+    path = figures / f"{spec.name}-{column.id}.png"
+    if spec.kind == "drift":
+        drawn = plots.drift_curves(rows, column.label, path)
+    else:
+        drawn = plots.learning_curves(rows, spec.metrics[0], column.label, path)
+    return [f"![{column.id}]({figures.name}/{path.name})", ""] if drawn else []
+
+
+def render(spec: TableSpec, profile: str, store: ResultStore, figures: Path | None = None) -> str:
+    """The markdown page of ``spec`` under ``profile`` from the records in ``store``; with
+    ``figures`` (a folder beside the page) its plots are drawn there and shown."""
     cells = collect(spec, profile, store)
     lines = [f"# {spec.title}", "", f"Source of the claims: {spec.source}.", "", spec.note, ""]
     lines.append("Measured values are mean +- std over seeds [95% stratified bootstrap interval].")
     lines.append("")
     for column in spec.columns:
-        lines += column_section(spec, column, cells)
+        section = column_section(spec, column, cells)
+        lines += section[:1] + [""] + figure(spec, column, cells, figures) + section[2:]
     return "\n".join(lines + provenance(spec, profile, cells)) + "\n"

@@ -50,6 +50,23 @@ class ResultStore:
         os.replace(tmp, path)
         return path
 
+    def put_timing(self, table: str, profile: str, timing: dict[str, Any]) -> None:
+        """Record how long ``bench table`` took for ``table`` under ``profile`` (atomic JSON)."""
+        folder = self.root / "tables"
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{table}-{profile}.json"
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(timing, indent=1, sort_keys=True))
+        os.replace(tmp, path)
+
+    def timing(self, table: str, profile: str) -> dict[str, Any] | None:
+        """What :meth:`put_timing` last wrote for ``table`` and ``profile``, or None."""
+        path = self.root / "tables" / f"{table}-{profile}.json"
+        try:
+            return json.loads(path.read_text())
+        except (OSError, ValueError):
+            return None
+
     def all(self) -> list[dict[str, Any]]:
         """Every readable record (corrupt ones reported and skipped)."""
         if not self.runs.exists():

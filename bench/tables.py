@@ -8,7 +8,8 @@ a spec and a profile into run specs; :mod:`bench.report` turns their records int
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import difflib
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,9 @@ from bench.supervised import SupervisedSpec
 
 SPECS_DIR = Path(__file__).parent / "specs"
 PROFILES = ("full", "quick")
-KINDS = ("rl", "supervised")
+KINDS = ("rl", "drift", "supervised")
+"""``rl``: agents on envs; ``drift``: the same runs, reported through their depth-drift probe;
+``supervised``: path predictors on maze datasets."""
 
 
 class SpecError(ValueError):
@@ -35,6 +38,8 @@ class Column:
     env: str | None = None
     env_kwargs: dict[str, Any] = field(default_factory=dict)
     sampled_eval: bool = False
+    splits: tuple[str, ...] = ("test",)
+    """Evaluated splits (``train`` too where the source measured in-sample)."""
     claim_split: str = "test"
     """Split whose metrics the claims are compared with (``test-sampled``: sampled actions)."""
     steps: dict[str, int] = field(default_factory=dict)
@@ -55,6 +60,8 @@ class Row:
     claimed: dict[str, dict[str, Any]] = field(default_factory=dict)
     columns: tuple[str, ...] | None = None
     """Column ids the row runs in (None: all)."""
+    probe_depths: tuple[int, ...] = ()
+    """Depths of the depth-drift probe (agents with one: upi-trm)."""
     trivial: bool = False
     """The trivial reference every claim of its column is compared with."""
 
@@ -72,6 +79,11 @@ class TableSpec:
     columns: tuple[Column, ...]
     rows: tuple[Row, ...]
     metrics: tuple[str, ...]
+    runs_table: str | None = None
+    """Table whose runs these are (None: this one). A spec with ``derived_from: <table>`` reports
+    that table's runs (rows picked by ``rows: [ids]``, its columns, profiles and claims given
+    here), so both pages read the same records: the drift table shows the feasibility table's
+    UPI-TRM runs."""
 
     def cells(self) -> list[tuple[Row, Column]]:
         """Every (row, column) pair that is run."""
@@ -95,8 +107,10 @@ class TableSpec:
             seed=seed,
             env_kwargs=dict(column.env_kwargs),
             agent_config=dict(row.agent_config),
-            table=self.name,
+            table=self.runs_table or self.name,
             episodes=int(prof.get("episodes", 100)),
+            splits=tuple(column.splits),
+            probe_depths=tuple(row.probe_depths),
             sampled_eval=column.sampled_eval,
         )
 
@@ -119,8 +133,12 @@ def load_spec(name_or_path: str) -> TableSpec:
     if not path.suffix:
         path = SPECS_DIR / f"{name_or_path}.yaml"
     if not path.exists():
-        raise SpecError(f"no table spec {name_or_path!r}; available: {', '.join(available())}")
+        close = difflib.get_close_matches(str(name_or_path), available(), n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise SpecError(f"no table spec {name_or_path!r}{hint} (available: {', '.join(available())})")
     data = yaml.safe_load(path.read_text())
+    if isinstance(data, dict) and "derived_from" in data:
+        return _derived(data, path)
     try:
         spec = TableSpec(
             name=data["name"],
@@ -129,9 +147,41 @@ def load_spec(name_or_path: str) -> TableSpec:
             source=data["source"],
             note=" ".join(str(data.get("note", "")).split()),
             profiles=dict(data["profiles"]),
-            columns=tuple(Column(**c) for c in data["columns"]),
-            rows=tuple(Row(**{**r, "columns": tuple(r["columns"]) if "columns" in r else None}) for r in data["rows"]),
+            columns=tuple(Column(**{**c, "splits": tuple(c.get("splits", ("test",)))}) for c in data["columns"]),
+            rows=tuple(
+                Row(**{**r, "columns": tuple(r["columns"]) if "columns" in r else None, "probe_depths": tuple(r.get("probe_depths", ()))})
+                for r in data["rows"]
+            ),
             metrics=tuple(data["metrics"]),
+            runs_table=data.get("runs_table"),
+        )
+    except (KeyError, TypeError) as err:
+        raise SpecError(f"{path}: bad or missing field ({err})") from err
+    _check(spec, path)
+    return spec
+
+
+def _derived(data: dict[str, Any], path: Path) -> TableSpec:
+    """A spec reporting some rows of another table's runs (see :attr:`TableSpec.runs_table`)."""
+    base = load_spec(data["derived_from"])
+    try:
+        by_id = {r.id: r for r in base.rows}
+        rows = []
+        for entry in data["rows"]:
+            if entry["id"] not in by_id:
+                raise SpecError(f"{path}: row {entry['id']!r} is not a row of {base.name}")
+            claimed = entry.get("claimed", {})
+            rows.append(replace(by_id[entry["id"]], label=entry.get("label", by_id[entry["id"]].label), claimed=claimed))
+        spec = replace(
+            base,
+            name=data["name"],
+            title=data["title"],
+            kind=data["kind"],
+            source=data["source"],
+            note=" ".join(str(data.get("note", "")).split()),
+            rows=tuple(rows),
+            metrics=tuple(data["metrics"]),
+            runs_table=base.name,
         )
     except (KeyError, TypeError) as err:
         raise SpecError(f"{path}: bad or missing field ({err})") from err
@@ -150,8 +200,10 @@ def _check(spec: TableSpec, path: Path) -> None:
         unknown = set(row.claimed) | set(row.columns or ())
         if unknown - column_ids:
             raise SpecError(f"{path}: row {row.id!r} names unknown columns {sorted(unknown - column_ids)}")
-        needed = ("agent",) if spec.kind == "rl" else ("model", "size")
+        needed = ("model", "size") if spec.kind == "supervised" else ("agent",)
         if any(getattr(row, f) is None for f in needed):
             raise SpecError(f"{path}: row {row.id!r} needs {needed}")
-    if spec.kind == "rl" and any(c.env is None for c in spec.columns):
-        raise SpecError(f"{path}: every column of an rl table needs an env")
+    if spec.kind != "supervised" and any(c.env is None for c in spec.columns):
+        raise SpecError(f"{path}: every column of an {spec.kind} table needs an env")
+    if spec.kind == "drift" and any(not r.probe_depths for r in spec.rows):
+        raise SpecError(f"{path}: every row of a drift table needs probe_depths")

@@ -44,7 +44,7 @@ def test_bad_specs_are_named(tmp_path, change, message):
 
 def test_unknown_table_is_a_usage_error(capsys):
     assert main(["report", "readme-rl-mase"]) == 2
-    assert "available: readme-rl-maze" in capsys.readouterr().err
+    assert "did you mean 'readme-rl-maze'?" in capsys.readouterr().err
 
 
 def test_verdicts_by_hand():

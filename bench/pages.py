@@ -1,0 +1,79 @@
+"""The pages around the tables: ``reports/index.md`` (every table, its verdicts and wall time)
+and ``reports/performance.md`` (training throughput per agent from the run records, wall time
+per table, machine)."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pandas as pd
+
+from bench.report import claim_rows, collect
+from bench.store import ResultStore
+from bench.tables import TableSpec
+
+EXTRA_PAGES = {
+    "datasets.md": "dataset cards: sizes, clue histograms, class overlap, random-masked floors per masking regime",
+    "perf-envs.md": "environment throughput: single env, batched vector env, SB3 loop",
+    "tuning.md": "Optuna studies of the baselines and their tuned hyperparameters",
+    "performance.md": "training throughput per agent, wall time per table, machine",
+}
+
+
+def verdict_counts(spec: TableSpec, profile: str, store: ResultStore) -> Counter:
+    """How many claims of the table hold, do not hold, or are inconclusive."""
+    cells = collect(spec, profile, store)
+    counts: Counter = Counter()
+    for column in spec.columns:
+        for claim in claim_rows(spec, column, cells):
+            counts[claim["verdict"].split(" (")[0]] += 1
+    return counts
+
+
+def index_page(specs: list[TableSpec], profile: str, store: ResultStore, extra: list[str]) -> str:
+    """``reports/index.md``: one line per table with its claims' verdicts and wall time."""
+    lines = ["# trm-bench reports", "", f"Profile `{profile}`. Every page is generated from run records by `bench report`.", ""]
+    lines += ["| table | claims: holds / does not hold / inconclusive | runs | wall time |", "|---|---|---|---|"]
+    for spec in specs:
+        counts = verdict_counts(spec, profile, store)
+        timing = store.timing(spec.runs_table or spec.name, profile)
+        runs = collect(spec, profile, store)
+        have = sum(r is not None for rs in runs.values() for r in rs)
+        total = sum(len(rs) for rs in runs.values())
+        wall = f"{timing['wall_s'] / 60:.1f} min ({timing['jobs']} jobs)" if timing else "-"
+        verdicts = f"{counts['holds']} / {counts['does not hold']} / {counts['inconclusive']}"
+        lines.append(f"| [{spec.title}]({spec.name}.md) | {verdicts} | {have} of {total} | {wall} |")
+    lines += ["", "Other pages:", ""]
+    lines += [f"- [{name}]({name}): {EXTRA_PAGES[name]}" for name in extra]
+    return "\n".join(lines) + "\n"
+
+
+def performance_page(specs: list[TableSpec], profile: str, store: ResultStore) -> str:
+    """``reports/performance.md``: env transitions per second of training, per agent and env,
+    measured in the table runs themselves; wall time per table; the machine."""
+    rows, machines = [], set()
+    seen = set()
+    for spec in specs:
+        for records in collect(spec, profile, store).values():
+            for r in records:
+                if r is None or r.get("kind") == "supervised" or r["key"] in seen or not r["steps_done"]:
+                    continue
+                seen.add(r["key"])
+                machines.add(f"{r['machine']['platform']}, {r['machine']['cpus']} CPUs")
+                rows.append(
+                    {"agent": r["spec"]["agent"], "env": r["spec"]["env_id"], "steps/s": r["steps_done"] / max(r["train_time_s"], 1e-9)}
+                )
+    lines = ["# Performance", "", f"Profile `{profile}`. Training throughput is env transitions per second of `learn`, "]
+    lines[-1] += "one torch thread per run, measured in the table runs (jobs share the machine's cores)."
+    lines += ["", "| agent | env | runs | transitions/s (mean) | min | max |", "|---|---|---|---|---|---|"]
+    if rows:
+        frame = pd.DataFrame(rows).groupby(["agent", "env"], sort=True)["steps/s"]
+        for (agent, env), part in frame:
+            lines.append(f"| {agent} | {env} | {len(part)} | {part.mean():,.0f} | {part.min():,.0f} | {part.max():,.0f} |")
+    lines += ["", "| table | wall time | runs | jobs |", "|---|---|---|---|"]
+    for spec in specs:
+        timing = store.timing(spec.name, profile)
+        if timing:
+            lines.append(f"| {spec.name} | {timing['wall_s'] / 60:.1f} min | {timing['runs']} | {timing['jobs']} |")
+    lines += ["", "Machine: " + ("; ".join(sorted(machines)) or "-")]
+    return "\n".join(lines) + "\n"
