@@ -247,27 +247,29 @@ def write_reports(specs: list, profile: str, results: str, out: str) -> None:
 
 
 def cmd_table(args: argparse.Namespace) -> int:
-    """Run every missing run of the tables (resuming), one table after the other, recording each
-    table's wall time; then write the report pages."""
+    """Run every missing run of the tables (resuming; the costliest first, so the cores stay
+    busy to the end), record the wall time, then write the report pages."""
     import time
 
     from bench.executors import execute
     from bench.store import ResultStore
+    from bench.tables import estimated_cost
 
     specs = load_table_specs(args.names)
     store = ResultStore(args.results)
-    for spec in specs:
-        runs = spec.run_specs(args.profile)
-        cached = sum(store.get(run.key()) is not None for run in runs)
-        start = time.perf_counter()
-        try:
-            execute(runs, store, args.jobs, args.executor, args.address)
-        except RuntimeError as err:
-            raise UsageError(str(err)) from err
-        if cached < len(runs):  # a fully cached table keeps the time of the runs that computed it
-            earlier = store.timing(spec.name, args.profile) if cached else None
-            wall = time.perf_counter() - start + (earlier["wall_s"] if earlier else 0.0)
-            store.put_timing(spec.name, args.profile, {"wall_s": wall, "runs": len(runs), "jobs": args.jobs})
+    runs = list({run.key(): run for spec in specs for run in spec.run_specs(args.profile)}.values())
+    runs.sort(key=estimated_cost, reverse=True)
+    cached = sum(store.get(run.key()) is not None for run in runs)
+    start = time.perf_counter()
+    try:
+        execute(runs, store, args.jobs, args.executor, args.address)
+    except RuntimeError as err:
+        raise UsageError(str(err)) from err
+    if cached < len(runs):  # a resumed set adds its time to that of the interrupted one
+        earlier = store.timing("bench-table", args.profile) if cached else None
+        wall = time.perf_counter() - start + (earlier["wall_s"] if earlier else 0.0)
+        names = sorted(spec.name for spec in specs)
+        store.put_timing("bench-table", args.profile, {"wall_s": wall, "runs": len(runs), "jobs": args.jobs, "tables": names})
     write_reports(specs, args.profile, args.results, args.out)
     return 0
 

@@ -20,6 +20,12 @@ EXTRA_PAGES = {
 }
 
 
+def compute_minutes(runs: dict) -> float:
+    """Training + evaluation time of the records of a table, summed over its runs (minutes)."""
+    records = [r for rs in runs.values() for r in rs if r is not None]
+    return sum(r.get("train_time_s", 0.0) + r.get("eval_time_s", 0.0) for r in records) / 60
+
+
 def verdict_counts(spec: TableSpec, profile: str, store: ResultStore) -> Counter:
     """How many claims of the table hold, do not hold, or are inconclusive."""
     cells = collect(spec, profile, store)
@@ -33,16 +39,18 @@ def verdict_counts(spec: TableSpec, profile: str, store: ResultStore) -> Counter
 def index_page(specs: list[TableSpec], profile: str, store: ResultStore, extra: list[str]) -> str:
     """``reports/index.md``: one line per table with its claims' verdicts and wall time."""
     lines = ["# trm-bench reports", "", f"Profile `{profile}`. Every page is generated from run records by `bench report`.", ""]
-    lines += ["| table | claims: holds / does not hold / inconclusive | runs | wall time |", "|---|---|---|---|"]
+    lines += ["| table | claims: holds / does not hold / inconclusive | runs with records | compute |", "|---|---|---|---|"]
     for spec in specs:
         counts = verdict_counts(spec, profile, store)
-        timing = store.timing(spec.runs_table or spec.name, profile)
         runs = collect(spec, profile, store)
         have = sum(r is not None for rs in runs.values() for r in rs)
         total = sum(len(rs) for rs in runs.values())
-        wall = f"{timing['wall_s'] / 60:.1f} min ({timing['jobs']} jobs)" if timing else "-"
         verdicts = f"{counts['holds']} / {counts['does not hold']} / {counts['inconclusive']}"
-        lines.append(f"| [{spec.title}]({spec.name}.md) | {verdicts} | {have} of {total} | {wall} |")
+        lines.append(f"| [{spec.title}]({spec.name}.md) | {verdicts} | {have} of {total} | {compute_minutes(runs):.1f} min |")
+    timing = store.timing("bench-table", profile)
+    if timing:
+        lines += ["", f"Wall time of `bench table` for {len(timing['tables'])} tables, {timing['runs']} runs, "]
+        lines[-1] += f"{timing['jobs']} jobs: **{timing['wall_s'] / 60:.1f} min**."
     lines += ["", "Other pages:", ""]
     lines += [f"- [{name}]({name}): {EXTRA_PAGES[name]}" for name in extra]
     return "\n".join(lines) + "\n"
@@ -70,10 +78,11 @@ def performance_page(specs: list[TableSpec], profile: str, store: ResultStore) -
         frame = pd.DataFrame(rows).groupby(["agent", "env"], sort=True)["steps/s"]
         for (agent, env), part in frame:
             lines.append(f"| {agent} | {env} | {len(part)} | {part.mean():,.0f} | {part.min():,.0f} | {part.max():,.0f} |")
-    lines += ["", "| table | wall time | runs | jobs |", "|---|---|---|---|"]
+    lines += ["", "| table | compute (training + evaluation, summed over runs) |", "|---|---|"]
     for spec in specs:
-        timing = store.timing(spec.name, profile)
-        if timing:
-            lines.append(f"| {spec.name} | {timing['wall_s'] / 60:.1f} min | {timing['runs']} | {timing['jobs']} |")
+        lines.append(f"| {spec.name} | {compute_minutes(collect(spec, profile, store)):.1f} min |")
+    timing = store.timing("bench-table", profile)
+    if timing:
+        lines += ["", f"Wall time of the whole `bench table` ({timing['runs']} runs, {timing['jobs']} jobs): {timing['wall_s'] / 60:.1f} min."]
     lines += ["", "Machine: " + ("; ".join(sorted(machines)) or "-")]
     return "\n".join(lines) + "\n"

@@ -119,6 +119,17 @@ class TableSpec:
         return [self.run_spec(r, c, s, profile) for r, c in self.cells() for s in self.seeds(profile)]
 
 
+COST_FACTORS = {"upi-trm": 6.0, "ppo-trm": 2.5, "qrdqn": 2.0, "maskable-ppo": 1.5, "transformer": 20.0}
+"""Rough cost of a transition (or of an epoch, for models) relative to SB3 PPO, for ordering."""
+
+
+def estimated_cost(run: Spec) -> float:
+    """A rough cost of ``run`` for scheduling the costliest runs first (never a result)."""
+    if isinstance(run, SupervisedSpec):
+        return 1000.0 * COST_FACTORS.get(run.model, 1.0) * (run.size / 8) ** 2
+    return run.steps * COST_FACTORS.get(run.agent, 1.0) * (3.0 if "9x9" in run.env_id else 1.0)
+
+
 def available() -> list[str]:
     """Names of the specs in :data:`SPECS_DIR`."""
     return sorted(p.stem for p in SPECS_DIR.glob("*.yaml"))
