@@ -136,6 +136,18 @@ class SB3Agent:
             return 0
         return sum(p.numel() for p in self.model.policy.parameters() if p.requires_grad)
 
+    def actor_params(self) -> int:
+        """Parameters that choose the action: features extractor, policy layers and action head
+        (actor-critic), or the online Q-network (DQN, QR-DQN); no critic, no target network."""
+        if self.model is None:
+            return 0
+        policy = self.model.policy
+        if hasattr(policy, "action_net"):
+            parts = [policy.pi_features_extractor, policy.mlp_extractor.policy_net, policy.action_net]
+        else:
+            parts = [policy.q_net if hasattr(policy, "q_net") else policy.quantile_net]
+        return sum(p.numel() for part in parts for p in part.parameters() if p.requires_grad)
+
 
 def _factory(algo: str) -> Callable[..., SB3Agent]:
     def make(**overrides: Any) -> SB3Agent:

@@ -8,6 +8,7 @@ cell nearest the start that is still unmarked. No training, no parameters.
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -69,6 +70,16 @@ class ShortestPath(_Reference):
         """Nothing to learn; remembers which kind of maze env it plays."""
         super().learn(env_id, env_kwargs, total_steps, seed, callback)
         self.family = family(env_id)
+
+    def save(self, path: Path) -> None:
+        """Write the seed and the env family."""
+        super().save(path)
+        (Path(path) / "family.txt").write_text(self.family)
+
+    def load(self, path: Path) -> None:
+        """Read the seed and the env family back."""
+        super().load(path)
+        self.family = (Path(path) / "family.txt").read_text()
 
     def predict(self, obs: np.ndarray, action_mask: np.ndarray, deterministic: bool = True) -> np.ndarray:
         """One action per row."""

@@ -15,11 +15,13 @@ from typing import Any
 import numpy as np
 
 from bench.runner import REPO_ROOT
-from bench.stats import stratified_bootstrap_ci, wilson_interval
+from bench.stats import iqm, stratified_bootstrap_ci, wilson_interval
 from bench.store import ResultStore
 from bench.tables import Column, Row, TableSpec
 
 MISSING = "missing"
+TOP_LEVEL = ("params", "actor_params")
+"""Metrics a record holds at its top level (parameter counts), not per split."""
 TRIVIAL_PREDICTORS = {"zero": "all-zero predictor", "const": "constant predictor (the most frequent training target)"}
 """Trivial references stored in every supervised record (see agents.supervised.train)."""
 RELATIVE_TOLERANCE = 0.10
@@ -39,8 +41,10 @@ def metric_values(records: list[dict[str, Any] | None], split: str, metric: str)
     ``<name>@<depth>`` reads the depth-drift probe (``delta_v@16``)."""
     if not records or any(r is None for r in records):
         return None
-    if metric == "params":
-        return np.array([r["params"] for r in records], dtype=float)
+    if metric in TOP_LEVEL:
+        if any(metric not in r for r in records):
+            return None
+        return np.array([r[metric] for r in records], dtype=float)
     if "@" in metric:
         name, depth = metric.split("@")
         points = [{p["depth"]: p for p in r.get("drift") or []}.get(int(depth)) for r in records]
@@ -53,9 +57,12 @@ def metric_values(records: list[dict[str, Any] | None], split: str, metric: str)
 
 
 def fmt(value: float) -> str:
-    """A number as a table shows it: large integers with separators, else three decimals."""
+    """A number as a table shows it: large integers with separators, small values with three
+    significant digits, else three decimals."""
     if float(value).is_integer() and abs(value) >= 100:
         return f"{int(value):,}"
+    if 0 < abs(value) < 0.01:
+        return f"{value:.3g}"
     return f"{value:.3f}"
 
 
@@ -64,12 +71,21 @@ def count(values: np.ndarray | None) -> str:
     return MISSING if values is None else f"{int(values.mean()):,}"
 
 
+IQM_MIN_SEEDS = 5
+"""From this many seeds on, the interquartile mean is shown too (rliable's recommendation)."""
+
+
 def summary_cell(values: np.ndarray | None) -> str:
-    """``mean +- std [low, high]`` (95% bootstrap over seeds) or ``missing``."""
+    """``mean +- std [low, high]`` (95% bootstrap over seeds; with at least
+    :data:`IQM_MIN_SEEDS` seeds also the IQM and its interval), or ``missing``."""
     if values is None:
         return MISSING
     low, high = stratified_bootstrap_ci(values)
-    return f"{fmt(values.mean())} +- {fmt(values.std(ddof=0))} [{fmt(low)}, {fmt(high)}]"
+    cell = f"{fmt(values.mean())} +- {fmt(values.std(ddof=0))} [{fmt(low)}, {fmt(high)}]"
+    if len(values) >= IQM_MIN_SEEDS:
+        iqm_low, iqm_high = stratified_bootstrap_ci(values, iqm)
+        cell += f"; IQM {fmt(iqm(values))} [{fmt(iqm_low)}, {fmt(iqm_high)}]"
+    return cell
 
 
 def verdict(claimed: float, values: np.ndarray | None, approx: bool, exact: bool = False) -> str:
@@ -150,7 +166,7 @@ def claim_rows(spec: TableSpec, column: Column, cells: dict) -> list[dict[str, s
                 continue
             split = claim.get("split", column.claim_split if spec.kind == "rl" else "test")
             values = metric_values(records, split, metric)
-            is_params = metric == "params"
+            is_params = metric in TOP_LEVEL
             trivial = ""
             if not is_params and spec.kind != "drift":
                 trivial = trivial_note(claimed, claim.get("n"), _trivial_values(spec, column, row, cells, metric, split))
@@ -212,7 +228,8 @@ def column_section(spec: TableSpec, column: Column, cells: dict) -> list[str]:
     if spec.kind == "drift":
         return drift_section(spec, column, cells)
     pairs = _split_metrics(spec, column)
-    headers = ["row", "params"] + [f"{m} ({s})" if s != "test" else m for s, m in pairs]
+    counts = ["params", "actor_params"] if spec.kind == "rl" else ["params"]
+    headers = ["row", *counts] + [f"{m} ({s})" if s != "test" else m for s, m in pairs]
     if spec.kind == "supervised":
         headers += [f"{TRIVIAL_PREDICTORS[k].split(' (')[0]} {m}" for k in TRIVIAL_PREDICTORS for m in spec.metrics]
     lines = [f"## {column.label}", "", "| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
@@ -221,8 +238,7 @@ def column_section(spec: TableSpec, column: Column, cells: dict) -> list[str]:
         if (row.id, column.id) not in cells:
             continue
         records = cells[(row.id, column.id)]
-        params = metric_values(records, "", "params")
-        line = [row.label, count(params)]
+        line = [row.label] + [count(metric_values(records, "", c)) for c in counts]
         line += [summary_cell(metric_values(records, s, m)) for s, m in pairs]
         if spec.kind == "supervised":
             for key in TRIVIAL_PREDICTORS:

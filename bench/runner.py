@@ -184,6 +184,7 @@ def run(spec: RunSpec, progress_position: int | None = None) -> dict[str, Any]:
         "steps_done": steps_done,
         "checker_calls": int(getattr(agent, "checker_calls", 0)),
         "params": agent.num_params(),
+        "actor_params": agent.actor_params() if hasattr(agent, "actor_params") else agent.num_params(),
         "hyperparams": getattr(agent, "hyperparams", {}),
         "hyperparams_source": getattr(agent, "hyperparams_source", "none"),
         "train_time_s": train_time,

@@ -49,12 +49,24 @@ def test_sudoku_only_agents_are_refused_on_mazes(tmp_path, capsys):
 
 
 @pytest.mark.parametrize("env_id", ["trm/MazeOpen5x5-v0", "trm/Maze8x8-v0", "trm/Maze10x10-v0", "trm/MazePath8x8-v0", "trm/MazePath10x10-v0"])
-def test_shortest_path_ceiling_solves_every_held_out_maze(env_id):
+def test_shortest_path_ceiling_solves_every_held_out_maze(env_id, tmp_path):
     from bench.runner import RunSpec, evaluate
 
+    trained = make_agent("shortest-path")
+    trained.learn(env_id, {}, 0, 0)
+    trained.save(tmp_path)
     agent = make_agent("shortest-path")
+    agent.load(tmp_path)  # the family travels with the checkpoint
     spec = RunSpec("shortest-path", env_id, 0, 0, episodes=100)
-    agent.learn(env_id, {}, 0, 0)
     results = evaluate(agent, spec, "test")
     assert results.success == 1.0
     assert (results.length == -results.initial_score).all() or "Path" in env_id
+
+
+def test_actor_parameters_match_the_readme_mlp():
+    """The README's MLP is 25 -> 128 -> 128 -> 4; PPO's actor with the same layers has its
+    parameter count, whatever the critic adds."""
+    agent = make_agent("ppo", policy_kwargs={"net_arch": {"pi": [128, 128], "vf": [128, 128]}}, n_steps=64, batch_size=32)
+    agent.learn("trm/MazeOpen5x5-v0", {}, 64, 0)
+    expected = (25 * 128 + 128) + (128 * 128 + 128) + (128 * 4 + 4)
+    assert agent.actor_params() == expected < agent.num_params()

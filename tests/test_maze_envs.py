@@ -182,6 +182,7 @@ def test_zero_breaks_exactly_when_the_plan_is_the_path():
         ("trm/MazePath8x8-v0", {"masking": "moves"}, ValueError),
         ("trm/MazePath8x8-v0", {"horizon": 0}, ValueError),
         ("trm/MazeOpen5x5-v0", {"observation": "pixels"}, ValueError),
+        ("trm/Maze8x8-v0", {"observation": "readme"}, ValueError),
     ],
 )
 def test_bad_kwargs_are_named(env_id, kwargs, error):

@@ -81,3 +81,11 @@ def test_quick_supervised_table_runs_then_reports_from_records_alone(tmp_path):
     (tmp_path / "out" / "readme-supervised-maze.md").unlink()
     assert main(["report", *argv]) == 0  # no training: every record is cached
     assert (tmp_path / "out" / "readme-supervised-maze.md").read_text() == page
+
+
+def test_cells_show_the_iqm_from_five_seeds_on():
+    from bench.report import summary_cell
+
+    assert "IQM" not in summary_cell(np.array([0.1, 0.2, 0.3]))
+    cell = summary_cell(np.array([0.0, 0.2, 0.4, 0.6, 1.0]))
+    assert cell.startswith("0.440 +- ") and "IQM 0.400" in cell

@@ -81,6 +81,8 @@ def parse_options(layout: str, **kwargs: Any) -> NavigationOptions:
         raise ValueError(f"masking must be one of {MASKINGS}, got {opts['masking']!r}")
     if opts["observation"] not in OBSERVATIONS:
         raise ValueError(f"observation must be one of {OBSERVATIONS}, got {opts['observation']!r}")
+    if opts["observation"] == "readme" and not LAYOUTS[layout].open_grid:
+        raise ValueError("observation='readme' shows no walls: it is for the open grid only")
     return NavigationOptions(
         layout=layout,
         mazes=load_mazes(layout, opts.get("split", "train"), opts.get("seed", 0)),
