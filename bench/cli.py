@@ -252,6 +252,7 @@ def cmd_table(args: argparse.Namespace) -> int:
     import time
 
     from bench.executors import execute
+    from bench.runner import code_version
     from bench.store import ResultStore
     from bench.tables import estimated_cost
 
@@ -259,17 +260,18 @@ def cmd_table(args: argparse.Namespace) -> int:
     store = ResultStore(args.results)
     runs = list({run.key(): run for spec in specs for run in spec.run_specs(args.profile)}.values())
     runs.sort(key=estimated_cost, reverse=True)
-    cached = sum(store.get(run.key()) is not None for run in runs)
-    start = time.perf_counter()
+    pending = sum(store.get(run.key()) is None for run in runs)
+    if pending:  # a session that computes something is timed, even if it is killed (pages.py)
+        sessions = store.sessions(args.profile)
+        session = {"started": time.time(), "ended": None, "runs": pending, "jobs": args.jobs, "code": code_version()}
+        store.put_sessions(args.profile, sessions + [session])
     try:
         execute(runs, store, args.jobs, args.executor, args.address)
     except RuntimeError as err:
         raise UsageError(str(err)) from err
-    if cached < len(runs):  # a resumed set adds its time to that of the interrupted one
-        earlier = store.timing("bench-table", args.profile) if cached else None
-        wall = time.perf_counter() - start + (earlier["wall_s"] if earlier else 0.0)
-        names = sorted(spec.name for spec in specs)
-        store.put_timing("bench-table", args.profile, {"wall_s": wall, "runs": len(runs), "jobs": args.jobs, "tables": names})
+    if pending:
+        session["ended"] = time.time()
+        store.put_sessions(args.profile, sessions + [session])
     write_reports(specs, args.profile, args.results, args.out)
     return 0
 

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from bench.runner import REPO_ROOT
-from bench.stats import iqm, stratified_bootstrap_ci, wilson_interval
+from bench.stats import iqm, ratio_interval, stratified_bootstrap_ci, wilson_interval
 from bench.store import ResultStore
 from bench.tables import Column, Row, TableSpec
 
@@ -25,7 +25,9 @@ TOP_LEVEL = ("params", "actor_params")
 TRIVIAL_PREDICTORS = {"zero": "all-zero predictor", "const": "constant predictor (the most frequent training target)"}
 """Trivial references stored in every supervised record (see agents.supervised.train)."""
 RELATIVE_TOLERANCE = 0.10
-"""A claim marked ``approx`` (the source wrote "~") holds within this relative distance."""
+"""A parameter count marked ``approx`` (the source wrote "~") holds within this relative distance."""
+APPROX_TOLERANCE = 0.01
+"""A measured claim marked ``approx`` allows this relative distance ("~100%": 99% to 101%)."""
 
 
 def collect(spec: TableSpec, profile: str, store: ResultStore) -> dict[tuple[str, str], list[dict[str, Any] | None]]:
@@ -88,11 +90,24 @@ def summary_cell(values: np.ndarray | None) -> str:
     return cell
 
 
-def verdict(claimed: float, values: np.ndarray | None, approx: bool, exact: bool = False) -> str:
+def claim_band(claimed: float, n: int | None, approx: bool) -> tuple[float, float]:
+    """The values the claim allows: its 95% Wilson interval when the source says how many
+    episodes it rests on (``n``), +-1% when it wrote "~", else the point itself."""
+    if n:
+        return wilson_interval(round(claimed * n), n)
+    if approx:
+        return claimed - APPROX_TOLERANCE * abs(claimed), claimed + APPROX_TOLERANCE * abs(claimed)
+    return claimed, claimed
+
+
+def verdict(claimed: float, values: np.ndarray | None, approx: bool, exact: bool = False, n: int | None = None) -> str:
     """``holds`` / ``does not hold`` / ``inconclusive`` for one claim against per-seed values.
 
-    Exact quantities (parameter counts) must match (within 10% if the source wrote "~"); measured
-    ones hold when the claim lies in the 95% interval over seeds, which needs at least 2 seeds.
+    Exact quantities (parameter counts) must match (within 10% if the source wrote "~").
+    Measured ones are judged by comparing the 95% interval over seeds with the claim's band
+    (:func:`claim_band`): no overlap -> does not hold; the measured mean inside the band, or a
+    point claim inside the interval -> holds; otherwise (the interval straddles the band's edge)
+    inconclusive. One seed is always inconclusive unless it misses the band.
     """
     if values is None:
         return f"inconclusive ({MISSING})"
@@ -100,12 +115,15 @@ def verdict(claimed: float, values: np.ndarray | None, approx: bool, exact: bool
     if exact:
         ok = abs(measured - claimed) <= (RELATIVE_TOLERANCE * abs(claimed) if approx else 0)
         return "holds" if ok else f"does not hold ({fmt(measured)} as built)"
+    band_low, band_high = claim_band(claimed, n, approx)
+    low, high = stratified_bootstrap_ci(values)
+    if high < band_low or low > band_high:
+        return f"does not hold (measured {'higher' if measured > claimed else 'lower'})"
     if len(values) < 2:
         return "inconclusive (1 seed)"
-    low, high = stratified_bootstrap_ci(values)
-    if low <= claimed <= high:
+    if band_low <= measured <= band_high or (band_low == band_high and low <= claimed <= high):
         return "holds"
-    return f"does not hold (measured {'higher' if measured > claimed else 'lower'})"
+    return "inconclusive (the interval straddles the claim's range)"
 
 
 def trivial_note(claimed: float, n: int | None, trivial: dict[str, float]) -> str:
@@ -117,7 +135,7 @@ def trivial_note(claimed: float, n: int | None, trivial: dict[str, float]) -> st
     notes = []
     for name, value in trivial.items():
         if n:
-            low, high = wilson_interval(round(claimed * n), n)
+            low, high = claim_band(claimed, n, False)
             interval = f"the claim's 95% interval over its {n} episodes is [{fmt(low)}, {fmt(high)}]"
             if value > high:
                 notes.append(f"**below** the {name} ({fmt(value)}; {interval})")
@@ -176,7 +194,7 @@ def claim_rows(spec: TableSpec, column: Column, cells: dict) -> list[dict[str, s
                     "metric": metric if is_params or spec.kind == "drift" else f"{metric} ({split})",
                     "claimed": f"{'~' if claim.get('approx') else ''}{fmt(claimed)}",
                     "measured": count(values) if is_params else summary_cell(values),
-                    "verdict": verdict(claimed, values, claim.get("approx", False), exact=is_params),
+                    "verdict": verdict(claimed, values, claim.get("approx", False), is_params, claim.get("n")),
                     "trivial": trivial,
                 }
             )
@@ -198,29 +216,58 @@ def drift_section(spec: TableSpec, column: Column, cells: dict) -> list[str]:
     """Depth-drift probe of each row at each probed depth, and the ratio of the first row's
     drift to the second's (the contraction's gain)."""
     lines = [f"## {column.label}", "", "| row | depth | " + " | ".join(spec.metrics) + " |", "|" + "---|" * (2 + len(spec.metrics))]
-    means: dict[tuple[str, int, str], float] = {}
     for row in spec.rows:
         records = cells[(row.id, column.id)]
         for depth in row.probe_depths:
-            line = [row.label, str(depth)]
-            for metric in spec.metrics:
-                values = metric_values(records, "", f"{metric}@{depth}")
-                line.append(summary_cell(values))
-                if values is not None:
-                    means[(row.id, depth, metric)] = float(values.mean())
-            lines.append("| " + " | ".join(line) + " |")
+            cells_out = [summary_cell(metric_values(records, "", f"{m}@{depth}")) for m in spec.metrics]
+            lines.append("| " + " | ".join([row.label, str(depth), *cells_out]) + " |")
     if len(spec.rows) == 2:
-        first, second = spec.rows
-        drifts = [m for m in spec.metrics if m.startswith("delta")]
-        lines += ["", f"Drift ratio {first.label} / {second.label} (mean over seeds):", ""]
-        lines += ["| depth | " + " | ".join(drifts) + " |", "|" + "---|" * (1 + len(drifts))]
-        for depth in first.probe_depths:
-            ratios = []
-            for metric in drifts:
-                a, b = means.get((first.id, depth, metric)), means.get((second.id, depth, metric))
-                ratios.append(MISSING if a is None or b is None else "inf" if b == 0 else f"{a / b:.1f}x")
-            lines.append(f"| {depth} | " + " | ".join(ratios) + " |")
+        lines += gain_lines(spec, column, cells)
     return lines + claims_table(spec, column, cells) + [""]
+
+
+def gain_lines(spec: TableSpec, column: Column, cells: dict) -> list[str]:
+    """Drift of the first row over the second at each depth with a 95% bootstrap interval of
+    the ratio, whether it exceeds 1 at every depth, and the source's claimed gains."""
+    first, second = spec.rows
+    drifts = [m for m in spec.metrics if m.startswith("delta")]
+    lines = ["", f"Gain: drift of {first.label} / drift of {second.label} [95% bootstrap interval]:", ""]
+    lines += ["| depth | " + " | ".join(drifts) + " |", "|" + "---|" * (1 + len(drifts))]
+    lower_everywhere: bool | None = True
+    for depth in first.probe_depths:
+        cells_out = []
+        for metric in drifts:
+            a = metric_values(cells[(first.id, column.id)], "", f"{metric}@{depth}")
+            b = metric_values(cells[(second.id, column.id)], "", f"{metric}@{depth}")
+            if a is None or b is None:
+                cells_out.append(MISSING)
+                lower_everywhere = None
+                continue
+            point, low, high = ratio_interval(a, b)
+            if lower_everywhere is not None:
+                lower_everywhere &= point > 1
+            cells_out.append(f"{point:.1f}x [{low:.1f}, {high:.1f}]")
+        lines.append(f"| {depth} | " + " | ".join(cells_out) + " |")
+    answer = MISSING if lower_everywhere is None else "yes" if lower_everywhere else "no"
+    lines += ["", f"{second.label} lowers every drift at every depth: **{answer}**."]
+    claims = spec.gains.get(column.id, {})
+    if claims:
+        lines += ["", "| claimed gain | claimed | measured [95% interval] | verdict |", "|---|---|---|---|"]
+        for metric, claimed in sorted(claims.items()):
+            a = metric_values(cells[(first.id, column.id)], "", metric)
+            b = metric_values(cells[(second.id, column.id)], "", metric)
+            if a is None or b is None:
+                lines.append(f"| {metric} | {claimed}x | {MISSING} | inconclusive ({MISSING}) |")
+                continue
+            point, low, high = ratio_interval(a, b)
+            if len(a) < 2:
+                word = "inconclusive (1 seed)"
+            elif low <= claimed <= high:
+                word = "holds"
+            else:
+                word = f"does not hold (measured {'higher' if point > claimed else 'lower'})"
+            lines.append(f"| {metric} | {claimed}x | {point:.1f}x [{low:.1f}, {high:.1f}] | {word} |")
+    return lines
 
 
 def column_section(spec: TableSpec, column: Column, cells: dict) -> list[str]:
@@ -304,7 +351,10 @@ def render(spec: TableSpec, profile: str, store: ResultStore, figures: Path | No
     ``figures`` (a folder beside the page) its plots are drawn there and shown."""
     cells = collect(spec, profile, store)
     lines = [f"# {spec.title}", "", f"Source of the claims: {spec.source}.", "", spec.note, ""]
-    lines.append("Measured values are mean +- std over seeds [95% stratified bootstrap interval].")
+    lines.append(
+        "Measured values are mean +- std over seeds [95% stratified bootstrap interval over seeds; "
+        "with 3 seeds it is close to the range of the seeds]."
+    )
     lines.append("")
     for column in spec.columns:
         section = column_section(spec, column, cells)

@@ -61,3 +61,23 @@ def stratified_bootstrap_ci(
     tail = (1 - confidence) / 2 * 100
     low, high = np.percentile(stats, [tail, 100 - tail])
     return float(low), float(high)
+
+
+def ratio_interval(
+    numerator: np.ndarray, denominator: np.ndarray, confidence: float = 0.95, reps: int = 2000, seed: int = 0
+) -> tuple[float, float, float]:
+    """``mean(numerator) / mean(denominator)`` of two independent groups of runs (``(runs,)``
+    each) and its percentile bootstrap interval, each group resampled on its own.
+
+    Returns ``(ratio, low, high)``; ``inf`` where a denominator mean is 0.
+    """
+    numerator, denominator = np.asarray(numerator, dtype=float), np.asarray(denominator, dtype=float)
+    rng = np.random.default_rng(seed)
+    top = numerator[rng.integers(0, len(numerator), (reps, len(numerator)))].mean(axis=1)
+    bottom = denominator[rng.integers(0, len(denominator), (reps, len(denominator)))].mean(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratios = np.where(bottom > 0, top / np.where(bottom > 0, bottom, 1.0), np.inf)
+        point = numerator.mean() / denominator.mean() if denominator.mean() > 0 else math.inf
+    tail = (1 - confidence) / 2 * 100
+    low, high = np.percentile(ratios, [tail, 100 - tail])
+    return float(point), float(low), float(high)

@@ -50,22 +50,21 @@ class ResultStore:
         os.replace(tmp, path)
         return path
 
-    def put_timing(self, table: str, profile: str, timing: dict[str, Any]) -> None:
-        """Record how long ``bench table`` took for ``table`` under ``profile`` (atomic JSON)."""
+    def sessions(self, profile: str) -> list[dict[str, Any]]:
+        """Every ``bench table`` session recorded under ``profile`` (oldest first)."""
+        try:
+            return json.loads((self.root / "tables" / f"sessions-{profile}.json").read_text())
+        except (OSError, ValueError):
+            return []
+
+    def put_sessions(self, profile: str, sessions: list[dict[str, Any]]) -> None:
+        """Replace the session list of ``profile`` (atomic JSON)."""
         folder = self.root / "tables"
         folder.mkdir(parents=True, exist_ok=True)
-        path = folder / f"{table}-{profile}.json"
+        path = folder / f"sessions-{profile}.json"
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(timing, indent=1, sort_keys=True))
+        tmp.write_text(json.dumps(sessions, indent=1, sort_keys=True))
         os.replace(tmp, path)
-
-    def timing(self, table: str, profile: str) -> dict[str, Any] | None:
-        """What :meth:`put_timing` last wrote for ``table`` and ``profile``, or None."""
-        path = self.root / "tables" / f"{table}-{profile}.json"
-        try:
-            return json.loads(path.read_text())
-        except (OSError, ValueError):
-            return None
 
     def all(self) -> list[dict[str, Any]]:
         """Every readable record (corrupt ones reported and skipped)."""

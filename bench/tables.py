@@ -79,6 +79,8 @@ class TableSpec:
     columns: tuple[Column, ...]
     rows: tuple[Row, ...]
     metrics: tuple[str, ...]
+    gains: dict[str, dict[str, float]] = field(default_factory=dict)
+    """Drift tables: claimed ratios first row / second row per column, ``{"delta_v@16": 4.1}``."""
     runs_table: str | None = None
     """Table whose runs these are (None: this one). A spec with ``derived_from: <table>`` reports
     that table's runs (rows picked by ``rows: [ids]``, its columns, profiles and claims given
@@ -147,8 +149,13 @@ def load_spec(name_or_path: str) -> TableSpec:
         close = difflib.get_close_matches(str(name_or_path), available(), n=1)
         hint = f"; did you mean {close[0]!r}?" if close else ""
         raise SpecError(f"no table spec {name_or_path!r}{hint} (available: {', '.join(available())})")
-    data = yaml.safe_load(path.read_text())
-    if isinstance(data, dict) and "derived_from" in data:
+    try:
+        data = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as err:
+        raise SpecError(f"{path}: not valid YAML ({err})") from err
+    if not isinstance(data, dict):
+        raise SpecError(f"{path}: a table spec is a mapping")
+    if "derived_from" in data:
         return _derived(data, path)
     try:
         spec = TableSpec(
@@ -192,6 +199,7 @@ def _derived(data: dict[str, Any], path: Path) -> TableSpec:
             note=" ".join(str(data.get("note", "")).split()),
             rows=tuple(rows),
             metrics=tuple(data["metrics"]),
+            gains=dict(data.get("gains", {})),
             runs_table=base.name,
         )
     except (KeyError, TypeError) as err:
@@ -206,6 +214,11 @@ def _check(spec: TableSpec, path: Path) -> None:
     missing = [p for p in PROFILES if p not in spec.profiles]
     if missing:
         raise SpecError(f"{path}: profiles {missing} missing")
+    needs = ("seeds",) if spec.kind == "supervised" else ("seeds", "steps")
+    for name in PROFILES:
+        profile = spec.profiles[name]
+        if not isinstance(profile, dict) or any(k not in profile for k in needs):
+            raise SpecError(f"{path}: profile {name!r} needs {list(needs)}")
     column_ids = {c.id for c in spec.columns}
     for row in spec.rows:
         unknown = set(row.claimed) | set(row.columns or ())
@@ -218,3 +231,34 @@ def _check(spec: TableSpec, path: Path) -> None:
         raise SpecError(f"{path}: every column of an {spec.kind} table needs an env")
     if spec.kind == "drift" and any(not r.probe_depths for r in spec.rows):
         raise SpecError(f"{path}: every row of a drift table needs probe_depths")
+    if set(spec.gains) - column_ids:
+        raise SpecError(f"{path}: gains name unknown columns {sorted(set(spec.gains) - column_ids)}")
+    _check_runs(spec, path)
+
+
+def _check_runs(spec: TableSpec, path: Path) -> None:
+    """Every agent, env, env kwarg and model the spec names exists and fits, so a mistake
+    stops the table before any run starts, not inside a worker."""
+    import gymnasium as gym
+
+    from agents import registry
+
+    if spec.kind == "supervised":
+        for row in spec.rows:
+            try:
+                SupervisedSpec(model=row.model, size=row.size, seed=0).config()
+            except ValueError as err:
+                raise SpecError(f"{path}: row {row.id!r}: {err}") from err
+        return
+    for column in spec.columns:
+        try:
+            gym.make(column.env, **column.env_kwargs).close()
+        except (gym.error.Error, TypeError, ValueError) as err:
+            raise SpecError(f"{path}: column {column.id!r}: {err}") from err
+    for row, column in spec.cells():
+        try:
+            agent = registry.make_agent(row.agent, **row.agent_config)
+        except (registry.UnknownAgentError, registry.AgentProtocolError, TypeError, ValueError) as err:
+            raise SpecError(f"{path}: row {row.id!r}: {err}") from err
+        if not registry.supports(agent, column.env):
+            raise SpecError(f"{path}: row {row.id!r} cannot play {column.env} (column {column.id!r})")

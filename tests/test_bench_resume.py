@@ -48,9 +48,13 @@ def test_killed_bench_resumes_to_the_same_report(tmp_path):
         time.sleep(0.05)
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
-    assert 2 <= len(list(runs.glob("*.json"))) < 6
+    kept = {p: p.read_text() for p in runs.glob("*.json")}
+    assert 2 <= len(kept) < 6
     again = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
     assert again.returncode == 0, again.stderr
+    assert all(p.read_text() == text for p, text in kept.items())  # finished runs untouched
+    index = (tmp_path / "rb" / "index.md").read_text()
+    assert "(2 sessions; a killed one counts up to its last record)" in index
     first = (tmp_path / "ra" / "resume-check.md").read_text()
     resumed = (tmp_path / "rb" / "resume-check.md").read_text()
     assert "missing" not in measured_part(first)

@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from bench.stats import iqm, stratified_bootstrap_ci, wilson_interval
+from bench.stats import iqm, ratio_interval, stratified_bootstrap_ci, wilson_interval
 
 
 def test_iqm_is_the_mean_of_the_middle_half():
@@ -33,3 +33,10 @@ def test_bootstrap_is_stratified_by_task():
 def test_wilson_interval_by_hand():
     low, high = wilson_interval(18, 50)
     assert low == pytest.approx(0.2406, abs=1e-3) and high == pytest.approx(0.4994, abs=1e-3)
+
+
+def test_ratio_interval_by_hand():
+    point, low, high = ratio_interval(np.array([4.0, 4.0]), np.array([1.0, 1.0]))
+    assert (point, low, high) == (4.0, 4.0, 4.0)
+    point, low, high = ratio_interval(np.array([2.0, 6.0]), np.array([1.0, 1.0]))
+    assert point == 4.0 and low == pytest.approx(2.0) and high == pytest.approx(6.0)

@@ -31,6 +31,10 @@ def test_every_spec_loads_and_expands_into_runs():
         (lambda d: d["rows"][0]["claimed"].update(nowhere={"success": 1.0}), "unknown columns"),
         (lambda d: d.update(kind="bandit"), "kind must be one of"),
         (lambda d: d["rows"][0].update(colour="red"), "bad or missing field"),
+        (lambda d: d["profiles"]["quick"].pop("steps"), "profile 'quick' needs"),
+        (lambda d: d["rows"][0].update(agent="ppo2"), "unknown agent 'ppo2'"),
+        (lambda d: d["columns"][0].update(env_kwargs={"masking": "cels"}), "masking must be one of"),
+        (lambda d: d["rows"].append({"id": "solver", "label": "solver", "agent": "solver"}), "cannot play trm/MazeOpen5x5-v0"),
     ],
 )
 def test_bad_specs_are_named(tmp_path, change, message):
@@ -39,6 +43,13 @@ def test_bad_specs_are_named(tmp_path, change, message):
     path = tmp_path / "bad.yaml"
     path.write_text(yaml.safe_dump(data))
     with pytest.raises(SpecError, match=message):
+        load_spec(str(path))
+
+
+def test_a_spec_that_is_not_yaml_is_named(tmp_path):
+    path = tmp_path / "broken.yaml"
+    path.write_text("name: [unclosed\n")
+    with pytest.raises(SpecError, match="not valid YAML"):
         load_spec(str(path))
 
 
@@ -51,7 +62,15 @@ def test_verdicts_by_hand():
     assert verdict(0.5, np.array([0.4, 0.5, 0.6]), approx=False) == "holds"
     assert verdict(0.9, np.array([0.4, 0.5, 0.6]), approx=False) == "does not hold (measured lower)"
     assert verdict(0.5, np.array([0.5]), approx=False) == "inconclusive (1 seed)"
+    assert verdict(0.9, np.array([0.5]), approx=False) == "does not hold (measured lower)"
     assert verdict(0.5, None, approx=False) == "inconclusive (missing)"
+    # 18 of 50 episodes allow [0.241, 0.499]: three seeds around 0.33 agree with the claim ...
+    assert verdict(0.36, np.array([0.30, 0.33, 0.35]), approx=False, n=50) == "holds"
+    # ... three seeds at 1.0 do not, and a wide spread straddling the range is inconclusive
+    assert verdict(0.36, np.array([1.0, 1.0, 1.0]), approx=False, n=50) == "does not hold (measured higher)"
+    assert verdict(0.36, np.array([0.2, 0.6, 0.9]), approx=False, n=50).startswith("inconclusive")
+    assert verdict(1.0, np.array([0.998, 0.998, 0.998]), approx=True) == "holds"  # "~100%"
+    assert verdict(1.0, np.array([0.97, 0.97, 0.97]), approx=True) == "does not hold (measured lower)"
     assert verdict(150000, np.array([616514.0]), approx=True, exact=True).startswith("does not hold")
     assert verdict(50000, np.array([52000.0]), approx=True, exact=True) == "holds"
     assert verdict(9922, np.array([9922.0]), approx=False, exact=True) == "holds"
@@ -79,7 +98,9 @@ def test_quick_supervised_table_runs_then_reports_from_records_alone(tmp_path):
     assert "| Transformer, 10x10 | params | ~150,000 |" in page and "does not hold" in page
     assert "**cannot be told apart** from the all-zero predictor" in page  # legacy 10x10: all targets empty
     (tmp_path / "out" / "readme-supervised-maze.md").unlink()
-    assert main(["report", *argv]) == 0  # no training: every record is cached
+    stamps = {p: p.stat().st_mtime_ns for p in (tmp_path / "r" / "runs").glob("*.json")}
+    assert main(["report", *argv]) == 0  # no training: every record is cached and untouched
+    assert {p: p.stat().st_mtime_ns for p in (tmp_path / "r" / "runs").glob("*.json")} == stamps
     assert (tmp_path / "out" / "readme-supervised-maze.md").read_text() == page
 
 
