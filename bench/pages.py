@@ -74,7 +74,10 @@ def index_page(specs: list[TableSpec], profile: str, store: ResultStore, extra: 
         have = sum(r is not None for rs in runs.values() for r in rs)
         total = sum(len(rs) for rs in runs.values())
         verdicts = f"{counts['holds']} / {counts['does not hold']} / {counts['inconclusive']}"
-        lines.append(f"| [{spec.title}]({spec.name}.md) | {verdicts} | {have} of {total} | {compute_minutes(runs):.1f} min |")
+        compute = f"{compute_minutes(runs):.1f} min"
+        if spec.runs_table:
+            compute = f"(runs of {spec.runs_table})"
+        lines.append(f"| [{spec.title}]({spec.name}.md) | {verdicts} | {have} of {total} | {compute} |")
     wall = wall_minutes(store, profile)
     if wall:
         lines += ["", f"Wall time of the `bench table` sessions that computed these records: **{wall[0]:.1f} min** "]
@@ -108,9 +111,10 @@ def performance_page(specs: list[TableSpec], profile: str, store: ResultStore) -
             lines.append(f"| {agent} | {env} | {len(part)} | {part.mean():,.0f} | {part.min():,.0f} | {part.max():,.0f} |")
     lines += ["", "| table | compute (training + evaluation, summed over runs) |", "|---|---|"]
     for spec in specs:
-        lines.append(f"| {spec.name} | {compute_minutes(collect(spec, profile, store)):.1f} min |")
+        if not spec.runs_table:
+            lines.append(f"| {spec.name} | {compute_minutes(collect(spec, profile, store)):.1f} min |")
     wall = wall_minutes(store, profile)
     if wall:
-        lines += ["", f"Wall time of the `bench table` sessions that computed the records: {wall[0]:.1f} min ({wall[1]} sessions)."]
+        lines += ["", f"Wall time of the `bench table` sessions that computed the records: {wall[0]:.1f} min ({wall[1]} session(s))."]
     lines += ["", "Machine: " + ("; ".join(sorted(machines)) or "-")]
     return "\n".join(lines) + "\n"

@@ -72,3 +72,32 @@ def drift_curves(rows: list[tuple[str, list[dict[str, Any] | None]]], title: str
     fig.suptitle(title, fontsize=9)
     _save(fig, path)
     return True
+
+
+def accuracy_bars(
+    rows: list[tuple[str, list[dict[str, Any] | None]]], metrics: list[str], trivial: dict[str, str], title: str, path: Path
+) -> bool:
+    """Test-split accuracies of each row beside those of the trivial predictors stored in its
+    records (``<key>_<metric>``, shown under their names ``trivial[key]``), one panel per
+    metric, bars with a 95% band over seeds."""
+    points = []
+    for label, records in rows:
+        for record in records:
+            if record is None:
+                continue
+            test = record["metrics"]["test"]
+            for metric in metrics:
+                points.append({"row": label, "predictor": "model", "metric": metric, "value": test[metric]})
+                for key, name in trivial.items():
+                    points.append({"row": label, "predictor": name, "metric": metric, "value": test[f"{key}_{metric}"]})
+    if not points:
+        return False
+    frame = pd.DataFrame(points)
+    grid = sns.catplot(
+        frame, kind="bar", x="row", y="value", hue="predictor", col="metric", errorbar=("ci", 95), n_boot=500, seed=0,
+        height=3.2, aspect=1.3,
+    )
+    grid.set_xticklabels(rotation=20, fontsize=7)
+    grid.figure.suptitle(title, fontsize=9, y=1.03)
+    _save(grid.figure, path)
+    return True

@@ -295,9 +295,9 @@ def column_section(spec: TableSpec, column: Column, cells: dict) -> list[str]:
         lines.append("| " + " | ".join(line) + " |")
         for seed_record in records:
             if seed_record is not None:
+                values = [seed_record["metrics"].get(s, {}).get(m) for s, m in pairs]
                 seeds_rows.append(
-                    [row.label, str(seed_record["spec"]["seed"])]
-                    + [fmt(seed_record["metrics"].get(s, {}).get(m, float("nan"))) for s, m in pairs]
+                    [row.label, str(seed_record["spec"]["seed"])] + [MISSING if v is None else fmt(v) for v in values]
                 )
     lines += claims_table(spec, column, cells)
     if seeds_rows:
@@ -333,13 +333,16 @@ def provenance(spec: TableSpec, profile: str, cells: dict) -> list[str]:
 def figure(spec: TableSpec, column: Column, cells: dict, figures: Path | None) -> list[str]:
     """Draw the column's figure into ``figures`` (learning curves, or drift against depth) and
     return the markdown that shows it (nothing when there is no folder or nothing to draw)."""
-    if figures is None or spec.kind == "supervised":
+    if figures is None:
         return []
     from bench import plots
 
     rows = [(r.label, cells[(r.id, column.id)]) for r in spec.rows if (r.id, column.id) in cells]
     path = figures / f"{spec.name}-{column.id}.png"
-    if spec.kind == "drift":
+    if spec.kind == "supervised":
+        names = {key: name.split(" (")[0] for key, name in TRIVIAL_PREDICTORS.items()}
+        drawn = plots.accuracy_bars(rows, list(spec.metrics), names, column.label, path)
+    elif spec.kind == "drift":
         drawn = plots.drift_curves(rows, column.label, path)
     else:
         drawn = plots.learning_curves(rows, spec.metrics[0], column.label, path)
