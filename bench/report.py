@@ -223,7 +223,25 @@ def drift_section(spec: TableSpec, column: Column, cells: dict) -> list[str]:
             lines.append("| " + " | ".join([row.label, str(depth), *cells_out]) + " |")
     if len(spec.rows) == 2:
         lines += gain_lines(spec, column, cells)
-    return lines + claims_table(spec, column, cells) + [""]
+    lines += claims_table(spec, column, cells)
+    seeds_rows = []
+    for row in spec.rows:
+        for record in cells[(row.id, column.id)]:
+            for point in (record or {}).get("drift") or []:
+                values = [point.get(m) for m in spec.metrics]
+                seeds_rows.append(
+                    [row.label, str(record["spec"]["seed"]), str(point["depth"])]
+                    + [MISSING if v is None else fmt(v) for v in values]
+                )
+    return lines + folded_seeds(["row", "seed", "depth", *spec.metrics], seeds_rows) + [""]
+
+
+def folded_seeds(head: list[str], rows: list[list[str]]) -> list[str]:
+    """Per-seed values in a folded ``<details>`` section (nothing without rows)."""
+    if not rows:
+        return []
+    lines = ["", "<details><summary>Per-seed values</summary>", "", "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    return lines + ["| " + " | ".join(r) + " |" for r in rows] + ["", "</details>"]
 
 
 def gain_lines(spec: TableSpec, column: Column, cells: dict) -> list[str]:
@@ -300,11 +318,7 @@ def column_section(spec: TableSpec, column: Column, cells: dict) -> list[str]:
                     [row.label, str(seed_record["spec"]["seed"])] + [MISSING if v is None else fmt(v) for v in values]
                 )
     lines += claims_table(spec, column, cells)
-    if seeds_rows:
-        head = ["row", "seed"] + [f"{m} ({s})" for s, m in pairs]
-        lines += ["", "<details><summary>Per-seed values</summary>", "", "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-        lines += ["| " + " | ".join(r) + " |" for r in seeds_rows]
-        lines += ["", "</details>"]
+    lines += folded_seeds(["row", "seed"] + [f"{m} ({s})" for s, m in pairs], seeds_rows)
     return lines + [""]
 
 
@@ -314,9 +328,11 @@ def provenance(spec: TableSpec, profile: str, cells: dict) -> list[str]:
     total = sum(r.get("train_time_s", 0.0) + r.get("eval_time_s", 0.0) for r in records)
     missing = sum(r is None for rs in cells.values() for r in rs)
     try:
-        commit = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], cwd=REPO_ROOT, capture_output=True, text=True, check=True
-        ).stdout.strip()
+        git = ["git", "-C", str(REPO_ROOT)]
+        commit = subprocess.run([*git, "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True).stdout.strip()
+        code_dirs = ["bench", "envs", "agents", "sweeps"]
+        dirty = subprocess.run([*git, "status", "--porcelain", "--", *code_dirs], capture_output=True, text=True, check=True).stdout
+        commit += " (with uncommitted changes)" if dirty.strip() else ""
     except (OSError, subprocess.CalledProcessError):
         commit = "unknown"
     lines = ["## Provenance", "", f"- profile: `{profile}`, seeds {spec.seeds(profile)}, budgets as in `bench/specs/{spec.name}.yaml`"]
