@@ -77,7 +77,7 @@ def cmd_perf(args: argparse.Namespace) -> int:
     from bench import perf
 
     if args.target == "envs":
-        rows = perf.env_throughput(args.env, args.num_envs, args.seconds)
+        rows = perf.env_throughput(args.env or list(envs.ALL_IDS), args.num_envs, args.seconds)
         print(f"env steps/s on {platform.machine()}, {args.seconds:g} s per cell")
     else:
         from agents import registry
@@ -85,7 +85,7 @@ def cmd_perf(args: argparse.Namespace) -> int:
         unknown = sorted(set(args.agents) - set(registry.available()))
         if unknown:
             raise UsageError(f"unknown agent(s) {unknown}; known: {', '.join(registry.available())}")
-        env_ids = args.env if args.env != list(envs.SUDOKU_IDS) else list(perf.TRAIN_ENVS)
+        env_ids = args.env or list(perf.TRAIN_ENVS)
         rows = perf.training_throughput(args.agents, env_ids, args.steps)
         print(f"training on {platform.machine()}, one torch thread, {args.steps} transitions per run")
     headers = list(rows[0])
@@ -407,7 +407,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     perf = sub.add_parser("perf", help="throughput benchmarks")
     perf.add_argument("target", choices=["envs", "train"], help="env throughput, or agents' training")
-    perf.add_argument("--env", nargs="+", type=sudoku_id_arg, default=all_ids, help="env ids (default: all)")
+    perf.add_argument("--env", nargs="+", type=env_id_arg, default=None, help="env ids (default: all; train: the 4x4 Easy and 9x9 Sudoku)")
     perf.add_argument("--num-envs", type=positive_int, default=1024, help="vector env batch size")
     perf.add_argument("--seconds", type=positive_float, default=2.0, help="envs: time per measurement")
     perf.add_argument("--agents", nargs="+", default=list(perf_agents()), help="train: agents")

@@ -9,7 +9,7 @@ import gymnasium as gym
 import numpy as np
 from stable_baselines3.common.vec_env import DummyVecEnv
 
-import envs  # noqa: F401 - registers the ids
+import envs
 from agents.references import sample_masked
 
 
@@ -80,11 +80,15 @@ def sb3_random_rate(env_id: str, masking: str, seconds: float) -> float:
     return _rate(step, seconds)
 
 
+MASKINGS_MEASURED = {"sudoku": ("constraint", "cell"), "maze": ("moves", "none"), "maze_path": ("cells", "none")}
+"""Masking regimes measured per env family (the default first)."""
+
+
 def env_throughput(env_ids: list[str], num_envs: int, seconds: float) -> list[dict[str, object]]:
-    """One row per (env id, masking regime in constraint/cell) with the three rates."""
+    """One row per (env id, masking regime of its family) with the three rates."""
     rows = []
     for env_id in env_ids:
-        for masking in ("constraint", "cell"):
+        for masking in MASKINGS_MEASURED[envs.family(env_id)]:
             rows.append(
                 {
                     "env": env_id,

@@ -14,9 +14,11 @@ def test_bench_data_prints_a_card_with_every_regime(capsys):
 
 
 def test_bench_perf_envs_prints_rates(capsys):
-    assert main(["perf", "envs", "--env", "trm/Sudoku4x4-Easy-v0", "--num-envs", "8", "--seconds", "0.05"]) == 0
+    argv = ["perf", "envs", "--env", "trm/Sudoku4x4-Easy-v0", "trm/MazePath8x8-v0", "--num-envs", "8", "--seconds", "0.05"]
+    assert main(argv) == 0
     out = capsys.readouterr().out
     assert "| trm/Sudoku4x4-Easy-v0 | constraint |" in out and "vector x8" in out
+    assert "| trm/MazePath8x8-v0 | cells |" in out and "| trm/MazePath8x8-v0 | none |" in out
 
 
 @pytest.mark.parametrize(
