@@ -1,13 +1,12 @@
 """`bench table` killed at any moment and run again: it resumes, and the measured numbers of its
 report are those of an uninterrupted run with the same seeds."""
 
-import os
-import signal
 import subprocess
 import sys
-import time
 
 import yaml
+
+from tests.processes import kill_after_records
 
 SPEC = {
     "name": "resume-check",
@@ -41,14 +40,7 @@ def test_killed_bench_resumes_to_the_same_report(tmp_path):
     whole = subprocess.run(table_command(spec_path, tmp_path / "a", tmp_path / "ra"), capture_output=True, text=True, timeout=300)
     assert whole.returncode == 0, whole.stderr
     cmd = table_command(spec_path, tmp_path / "b", tmp_path / "rb")
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    runs = tmp_path / "b" / "runs"
-    deadline = time.time() + 120
-    while time.time() < deadline and len(list(runs.glob("*.json"))) < 2:
-        time.sleep(0.05)
-    os.killpg(proc.pid, signal.SIGKILL)
-    proc.wait()
-    kept = {p: p.read_text() for p in runs.glob("*.json")}
+    kept = kill_after_records(cmd, tmp_path / "b" / "runs", 2)
     assert 2 <= len(kept) < 6
     again = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
     assert again.returncode == 0, again.stderr

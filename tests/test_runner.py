@@ -1,8 +1,6 @@
 """Runner, store and executors: real runs, stored, resumed, deterministic, on both executors."""
 
 import json
-import os
-import signal
 import subprocess
 import sys
 import time
@@ -12,6 +10,7 @@ import pytest
 from bench.executors import execute
 from bench.runner import RunSpec, evaluation_puzzles
 from bench.store import ResultStore
+from tests.processes import kill_after_records
 
 PPO_SMALL = {"n_steps": 64, "batch_size": 32, "n_envs": 2}
 
@@ -74,14 +73,8 @@ def test_interrupted_set_resumes_and_keeps_finished_runs(tmp_path):
     cmd = [sys.executable, "-m", "bench.cli", "run", "--agent", "ppo", "--env", "trm/Sudoku4x4-Easy-v0",
            "--steps", "1500", "--seeds", "0", "1", "2", "--episodes", "10", "--results", str(results),
            "--agent-kwargs", "n_steps=64", "batch_size=32"]
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     runs = results / "runs"
-    deadline = time.time() + 120
-    while time.time() < deadline and len(list(runs.glob("*.json"))) < 1:
-        time.sleep(0.05)
-    os.killpg(proc.pid, signal.SIGKILL)
-    proc.wait()
-    kept = {p: p.read_text() for p in runs.glob("*.json")}
+    kept = kill_after_records(cmd, runs, 1)
     assert 1 <= len(kept) < 3
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
