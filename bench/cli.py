@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import re
 import platform
 import sys
 from collections.abc import Callable, Sequence
@@ -114,6 +115,9 @@ def cmd_list(args: argparse.Namespace) -> int:
     return 0
 
 
+EXPONENT_NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)[eE][+-]?\d+$")
+
+
 def key_values(items: list[str], what: str) -> dict[str, object]:
     """Parse ``k=v`` pairs; values are read as YAML scalars (``16`` -> int, ``true`` -> bool)."""
     import yaml
@@ -127,6 +131,8 @@ def key_values(items: list[str], what: str) -> dict[str, object]:
             out[name] = yaml.safe_load(raw)
         except yaml.YAMLError:
             out[name] = raw
+        if isinstance(out[name], str) and EXPONENT_NUMBER.match(raw):
+            out[name] = float(raw)  # YAML 1.1 reads "1e-3" (no dot) as a string
     return out
 
 

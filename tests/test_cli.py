@@ -70,3 +70,10 @@ def test_bench_tune_user_mistakes(capsys, tmp_path):
     bad = f"sqlite:///{tmp_path / 'missing' / 'dir' / 's.db'}"
     assert main(["tune", "--algo", "ppo", "--env", "trm/Sudoku4x4-Easy-v0", "--storage", bad]) == 2
     assert "cannot open Optuna storage" in capsys.readouterr().err
+
+
+def test_key_values_read_exponent_numbers_as_floats():
+    from bench.cli import key_values
+
+    parsed = key_values(["learning_rate=1e-3", "gamma=0.99", "n=16", "flag=true", "name=1e-3x"], "--agent-kwargs")
+    assert parsed == {"learning_rate": 0.001, "gamma": 0.99, "n": 16, "flag": True, "name": "1e-3x"}
