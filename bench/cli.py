@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 import difflib
-import re
 import platform
+import re
 import sys
 from collections.abc import Callable, Sequence
 
@@ -231,13 +231,14 @@ def load_table_specs(names: list[str]) -> list:
 
 
 def write_reports(specs: list, profile: str, results: str, out: str) -> None:
-    """Write one page per spec into ``out`` from the records under ``results``."""
+    """Write one page per spec into ``out`` from the records under ``results``, then the index
+    and performance pages over every table of bench/specs/."""
     from pathlib import Path
 
+    from bench.pages import EXTRA_PAGES, collect_all, index_page, performance_page, wall_minutes
     from bench.report import render
     from bench.store import ResultStore
-
-    from bench.pages import EXTRA_PAGES, index_page, performance_page
+    from bench.tables import available
 
     store = ResultStore(results)
     Path(out).mkdir(parents=True, exist_ok=True)
@@ -245,10 +246,11 @@ def write_reports(specs: list, profile: str, results: str, out: str) -> None:
         path = Path(out) / f"{spec.name}.md"
         path.write_text(render(spec, profile, store, Path(out) / "figures"))
         print(f"wrote {path}")
-    every = load_table_specs([])
-    (Path(out) / "performance.md").write_text(performance_page(every, profile, store))
+    every = specs if {s.name for s in specs} >= set(available()) else load_table_specs([])
+    cells, wall = collect_all(every, profile, store), wall_minutes(store, profile)
+    (Path(out) / "performance.md").write_text(performance_page(every, profile, cells, wall))
     extra = [name for name in EXTRA_PAGES if (Path(out) / name).exists()]
-    (Path(out) / "index.md").write_text(index_page(every, profile, store, extra))
+    (Path(out) / "index.md").write_text(index_page(every, profile, cells, wall, extra))
     print(f"wrote {Path(out) / 'performance.md'} and {Path(out) / 'index.md'}")
 
 

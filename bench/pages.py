@@ -9,10 +9,13 @@ from datetime import timezone
 
 import pandas as pd
 
-from bench.report import claim_rows, collect
+from bench.report import Cells, claim_rows, collect
 from bench.runner import code_version
 from bench.store import ResultStore
 from bench.tables import TableSpec
+
+Wall = tuple[float, int] | None
+"""Minutes and number of ``bench table`` sessions (:func:`wall_minutes`), or None."""
 
 EXTRA_PAGES = {
     "datasets.md": "dataset cards: sizes, clue histograms, class overlap, random-masked floors per masking regime",
@@ -22,7 +25,25 @@ EXTRA_PAGES = {
 }
 
 
-def wall_minutes(store: ResultStore, profile: str) -> tuple[float, int] | None:
+def collect_all(specs: list[TableSpec], profile: str, store: ResultStore) -> dict[str, Cells]:
+    """The records of every table, read once: table name -> :func:`bench.report.collect`."""
+    return {spec.name: collect(spec, profile, store) for spec in specs}
+
+
+def wall_sentence(wall: Wall) -> list[str]:
+    """The lines saying how long the ``bench table`` sessions took (nothing if untimed)."""
+    if not wall:
+        return []
+    minutes, sessions = wall
+    plural = "s" if sessions > 1 else ""
+    return [
+        "",
+        f"Wall time of the `bench table` sessions that computed these records: **{minutes:.1f} min** "
+        f"({sessions} session{plural}; a killed one counts up to its last record).",
+    ]
+
+
+def wall_minutes(store: ResultStore, profile: str) -> Wall:
     """Wall time of the ``bench table`` sessions that computed the current code version's
     records under ``profile`` (minutes) and their count. A killed session counts up to its
     last finished record."""
@@ -54,9 +75,8 @@ def compute_minutes(runs: dict) -> float:
     return sum(r.get("train_time_s", 0.0) + r.get("eval_time_s", 0.0) for r in records) / 60
 
 
-def verdict_counts(spec: TableSpec, profile: str, store: ResultStore) -> Counter:
+def verdict_counts(spec: TableSpec, cells: Cells) -> Counter:
     """How many claims of the table hold, do not hold, or are inconclusive."""
-    cells = collect(spec, profile, store)
     counts: Counter = Counter()
     for column in spec.columns:
         for claim in claim_rows(spec, column, cells):
@@ -64,13 +84,14 @@ def verdict_counts(spec: TableSpec, profile: str, store: ResultStore) -> Counter
     return counts
 
 
-def index_page(specs: list[TableSpec], profile: str, store: ResultStore, extra: list[str]) -> str:
-    """``reports/index.md``: one line per table with its claims' verdicts and wall time."""
+def index_page(specs: list[TableSpec], profile: str, cells: dict[str, Cells], wall: Wall, extra: list[str]) -> str:
+    """``reports/index.md``: one line per table with its claims' verdicts and wall time
+    (``cells`` from :func:`collect_all`, ``wall`` from :func:`wall_minutes`)."""
     lines = ["# trm-bench reports", "", f"Profile `{profile}`. Every page is generated from run records by `bench report`.", ""]
     lines += ["| table | claims: holds / does not hold / inconclusive | runs with records | compute |", "|---|---|---|---|"]
     for spec in specs:
-        counts = verdict_counts(spec, profile, store)
-        runs = collect(spec, profile, store)
+        runs = cells[spec.name]
+        counts = verdict_counts(spec, runs)
         have = sum(r is not None for rs in runs.values() for r in rs)
         total = sum(len(rs) for rs in runs.values())
         verdicts = f"{counts['holds']} / {counts['does not hold']} / {counts['inconclusive']}"
@@ -78,22 +99,19 @@ def index_page(specs: list[TableSpec], profile: str, store: ResultStore, extra: 
         if spec.runs_table:
             compute = f"(runs of {spec.runs_table})"
         lines.append(f"| [{spec.title}]({spec.name}.md) | {verdicts} | {have} of {total} | {compute} |")
-    wall = wall_minutes(store, profile)
-    if wall:
-        lines += ["", f"Wall time of the `bench table` sessions that computed these records: **{wall[0]:.1f} min** "]
-        lines[-1] += f"({wall[1]} session{'s' if wall[1] > 1 else ''}; a killed one counts up to its last record)."
+    lines += wall_sentence(wall)
     lines += ["", "Other pages:", ""]
     lines += [f"- [{name}]({name}): {EXTRA_PAGES[name]}" for name in extra]
     return "\n".join(lines) + "\n"
 
 
-def performance_page(specs: list[TableSpec], profile: str, store: ResultStore) -> str:
+def performance_page(specs: list[TableSpec], profile: str, cells: dict[str, Cells], wall: Wall) -> str:
     """``reports/performance.md``: env transitions per second of training, per agent and env,
-    measured in the table runs themselves; wall time per table; the machine."""
+    measured in the table runs themselves; compute per table; wall time; the machine."""
     rows, machines = [], set()
     seen = set()
     for spec in specs:
-        for records in collect(spec, profile, store).values():
+        for records in cells[spec.name].values():
             for r in records:
                 if r is None or r.get("kind") == "supervised" or r["key"] in seen or not r["steps_done"]:
                     continue
@@ -112,9 +130,7 @@ def performance_page(specs: list[TableSpec], profile: str, store: ResultStore) -
     lines += ["", "| table | compute (training + evaluation, summed over runs) |", "|---|---|"]
     for spec in specs:
         if not spec.runs_table:
-            lines.append(f"| {spec.name} | {compute_minutes(collect(spec, profile, store)):.1f} min |")
-    wall = wall_minutes(store, profile)
-    if wall:
-        lines += ["", f"Wall time of the `bench table` sessions that computed the records: {wall[0]:.1f} min ({wall[1]} session(s))."]
+            lines.append(f"| {spec.name} | {compute_minutes(cells[spec.name]):.1f} min |")
+    lines += wall_sentence(wall)
     lines += ["", "Machine: " + ("; ".join(sorted(machines)) or "-")]
     return "\n".join(lines) + "\n"

@@ -30,7 +30,11 @@ APPROX_TOLERANCE = 0.01
 """A measured claim marked ``approx`` allows this relative distance ("~100%": 99% to 101%)."""
 
 
-def collect(spec: TableSpec, profile: str, store: ResultStore) -> dict[tuple[str, str], list[dict[str, Any] | None]]:
+Cells = dict[tuple[str, str], list[dict[str, Any] | None]]
+"""The records of a table: (row id, column id) -> one record per seed (None where missing)."""
+
+
+def collect(spec: TableSpec, profile: str, store: ResultStore) -> Cells:
     """Records of every cell, one per seed of ``profile`` (None where a run has no record)."""
     out = {}
     for row, column in spec.cells():
@@ -154,19 +158,17 @@ def _split_metrics(spec: TableSpec, column: Column) -> list[tuple[str, str]]:
 
 
 def _trivial_values(spec: TableSpec, column: Column, row: Row, cells: dict, metric: str, split: str) -> dict[str, float]:
+    """Mean values of the trivial references of ``column``: the trivial predictors stored in the
+    row's own records (supervised), or the rows marked ``trivial`` (RL)."""
     if spec.kind == "supervised":
-        out = {}
-        for key, name in TRIVIAL_PREDICTORS.items():
-            values = metric_values(cells[(row.id, column.id)], split, f"{key}_{metric}")
-            if values is not None:
-                out[name] = float(values.mean())
-        return out
+        sources = [(name, cells[(row.id, column.id)], f"{key}_{metric}") for key, name in TRIVIAL_PREDICTORS.items()]
+    else:
+        sources = [(o.label.lower(), cells[(o.id, column.id)], metric) for o in spec.rows if o.trivial and (o.id, column.id) in cells]
     out = {}
-    for other in spec.rows:
-        if other.trivial and (other.id, column.id) in cells:
-            values = metric_values(cells[(other.id, column.id)], split, metric)
-            if values is not None:
-                out[other.label.lower()] = float(values.mean())
+    for name, records, key in sources:
+        values = metric_values(records, split, key)
+        if values is not None:
+            out[name] = float(values.mean())
     return out
 
 
