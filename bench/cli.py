@@ -152,7 +152,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     for name in args.agent:
         try:
             agent = registry.make_agent(name, **agent_kwargs)
-        except (registry.UnknownAgentError, registry.AgentProtocolError, TypeError) as err:
+        except (registry.UnknownAgentError, registry.AgentProtocolError, TypeError, ValueError) as err:
             raise UsageError(str(err)) from err
         if hasattr(agent, "depth_drift"):
             probed.add(name)

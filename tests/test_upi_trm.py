@@ -15,24 +15,32 @@ from agents.upi_trm.upi import (
     centred_advantages,
     conservative_mixture,
     mixture_kl,
+    sample_without_replacement,
+    UPIConfig,
 )
 from bench.runner import RunSpec, evaluate
 
 GAMMA = 0.99
 
 
+def sample_norm(z):
+    """Per-sample Frobenius norm of a cell-major ``(C, B, d)`` latent."""
+    return z.square().sum(dim=(0, 2)).sqrt()
+
+
 def empirical_lipschitz(net, n_cells, d, trials=64, ascent_steps=30):
-    """Largest ||f(z1) - f(z2)|| / ||z1 - z2|| found by random pairs refined by gradient ascent."""
+    """Largest ||f(z1) - f(z2)|| / ||z1 - z2|| found by random pairs refined by gradient ascent
+    (cell-major latents ``(C, B, d)``)."""
     torch.manual_seed(0)
-    e = torch.randn(trials, n_cells, d)
-    z1 = torch.randn(trials, n_cells, d, requires_grad=True)
-    z2 = (z1.detach() + 0.1 * torch.randn(trials, n_cells, d)).requires_grad_(True)
+    e = torch.randn(n_cells, trials, d)
+    z1 = torch.randn(n_cells, trials, d, requires_grad=True)
+    z2 = (z1.detach() + 0.1 * torch.randn(n_cells, trials, d)).requires_grad_(True)
     opt = torch.optim.Adam([z1, z2], lr=0.05)
     best = 0.0
     for _ in range(ascent_steps):
         mats = net.mixing_matrices()
         f1, f2 = net.latent_step(z1, e, mats), net.latent_step(z2, e, mats)
-        ratio = (f1 - f2).flatten(1).norm(dim=1) / (z1 - z2).flatten(1).norm(dim=1).clamp_min(1e-9)
+        ratio = sample_norm(f1 - f2) / sample_norm(z1 - z2).clamp_min(1e-9)
         best = max(best, float(ratio.max().detach()))
         opt.zero_grad()
         (-ratio.sum()).backward()
@@ -56,9 +64,9 @@ def test_contraction_holds_by_construction_and_fails_without_it(board):
 
 def test_projection_bounds_the_latent_norm_and_zero_radius_is_off():
     net = TinyRecursiveModel(SudokuBoard(2), 8, contraction=None, radius=1.5)
-    z = torch.randn(5, 16, 8) * 10
-    assert torch.all(net.project(z).flatten(1).norm(dim=1) <= 1.5 + 1e-5)
-    small = torch.full((1, 16, 8), 0.01)
+    z = torch.randn(16, 5, 8) * 10
+    assert torch.all(sample_norm(net.project(z)) <= 1.5 + 1e-5)
+    small = torch.full((16, 1, 8), 0.01)
     assert torch.equal(net.project(small), small)
     net.radius = 0
     assert torch.equal(net.project(z), z)
@@ -77,6 +85,32 @@ def test_advantages_are_exactly_centred_under_pi():
     per_state = np.zeros(6)
     np.add.at(per_state, state, pi[state, action] * adv)
     assert np.allclose(per_state, 0.0, atol=1e-10)
+    # on a scored subset: centred under pi restricted to it (the completed Q of the rest)
+    subset = sample_without_replacement(np.log(pi, where=mask, out=np.full_like(pi, -np.inf)), mask, 2, rng)
+    assert subset.sum(1).max() == 2 and not np.any(subset & ~mask)
+    s_state, s_action = np.nonzero(subset)
+    sub_q = rng.normal(size=len(s_state))
+    sub_adv = centred_advantages(s_state, sub_q, pi[s_state, s_action], 6)
+    per_state = np.zeros(6)
+    np.add.at(per_state, s_state, pi[s_state, s_action] * sub_adv)
+    assert np.allclose(per_state, 0.0, atol=1e-10)
+
+
+def test_lookahead_subset_is_drawn_from_pi_without_replacement():
+    rng = np.random.default_rng(0)
+    mask = np.array([[True, True, True, True, False], [True, False, False, False, False]])
+    pi = np.array([[0.7, 0.1, 0.1, 0.1, 0.0], [1.0, 0, 0, 0, 0]])
+    with np.errstate(divide="ignore"):
+        log_pi = np.log(pi)
+    counts = np.zeros(5)
+    for _ in range(2000):
+        subset = sample_without_replacement(log_pi, mask, 2, rng)
+        assert subset[0].sum() == 2 and subset[1].tolist() == [True, False, False, False, False]
+        counts += subset[0]
+    # P(a0 among 2 draws without replacement) = 0.7 + 3 * 0.1 * 0.7 / 0.9 = 0.933...
+    assert counts[0] / 2000 == pytest.approx(0.7 + 0.3 * 0.7 / 0.9, abs=0.03)
+    assert counts[4] == 0
+    assert sample_without_replacement(log_pi, mask, 0, rng) is mask
 
 
 def test_candidate_and_mixture():
@@ -88,6 +122,10 @@ def test_candidate_and_mixture():
     soft = candidate_policy(state, action, adv, (2, 5), 1.0)
     assert np.allclose(soft.sum(1), 1) and soft[0, 3] == pytest.approx(soft[0, 4]) and soft[0, 0] == 0
     pi = np.array([[0, 0.5, 0, 0.25, 0.25], [0.5, 0, 0.5, 0, 0]])
+    prior = candidate_policy(state, action, adv, (2, 5), 0.5, np.log(pi[state, action]))
+    # pi exp(A / T): state 0 weights 0.5 e^1, 0.25 e^4, 0.25 e^4; state 1 0.5 e^-2, 0.5 e^-6
+    assert prior[0, 1] / prior[0, 3] == pytest.approx(2 * np.exp(-3))
+    assert prior[1, 0] / prior[1, 2] == pytest.approx(np.exp(4)) and np.allclose(prior.sum(1), 1)
     mix = conservative_mixture(pi, greedy, 0.3)
     assert np.allclose(mix.sum(1), 1)
     assert mix[0, 3] == pytest.approx(0.7 * 0.25 + 0.3) and mix[1, 2] == pytest.approx(0.35)
@@ -188,3 +226,57 @@ def test_upi_trm_edits_maze_paths_and_its_lookahead_matches_the_env(tmp_path):
     again = make_agent("upi-trm")
     again.load(tmp_path)
     assert np.array_equal(evaluate(again, spec, "test").score, first.score)
+
+
+@pytest.mark.parametrize("n", [2, 3])
+def test_sudoku_mixer_is_the_mean_of_each_cells_row_column_and_box(n):
+    board = SudokuBoard(n)
+    size, d, b = n * n, 5, 3
+    torch.manual_seed(1)
+    z = torch.randn(board.cells, b, d)
+    mats = {u: torch.randn(d, d) for u in board.mixers}
+    expected = torch.zeros_like(z)
+    for cell in range(board.cells):
+        r, c = divmod(cell, size)
+        peers = {
+            "row": [r * size + k for k in range(size)],
+            "col": [k * size + c for k in range(size)],
+            "box": [
+                (r // n * n + i) * size + c // n * n + j for i in range(n) for j in range(n)
+            ],
+        }
+        for unit, cells in peers.items():
+            expected[cell] += z[cells].mean(dim=0) @ mats[unit]
+    assert torch.allclose(board.mix(z, mats), expected, atol=1e-5)
+
+
+def test_grid_mixer_passes_each_neighbour_through_its_own_matrix():
+    board = GridBoard(3)
+    d, b = 4, 2
+    torch.manual_seed(2)
+    z = torch.randn(board.cells, b, d)
+    mats = {u: torch.randn(d, d) for u in board.mixers}
+    expected = torch.zeros_like(z)
+    for cell in range(board.cells):
+        r, c = divmod(cell, 3)
+        for unit, (dr, dc) in {"up": (-1, 0), "down": (1, 0), "left": (0, -1), "right": (0, 1)}.items():
+            if 0 <= r + dr < 3 and 0 <= c + dc < 3:
+                expected[cell] += z[(r + dr) * 3 + c + dc] @ mats[unit]
+    assert torch.allclose(board.mix(z, mats), expected, atol=1e-5)
+
+
+@pytest.mark.parametrize(
+    "bad, message",
+    [
+        ({"alpha": "0.5"}, "alpha must be float"),
+        ({"epochs": 2.5}, "epochs must be int"),
+        ({"contraction": True}, "contraction must be float | None"),
+        ({"depth": 0}, "depth must be >= 1"),
+        ({"alpha": 1.5}, "alpha and target_ema"),
+        ({"contraction": -0.5}, "contraction must be > 0"),
+    ],
+)
+def test_config_refuses_wrong_types_and_ranges_by_name(bad, message):
+    with pytest.raises((TypeError, ValueError), match=message):
+        UPIConfig(**bad)
+    assert UPIConfig(contraction=None, learning_rate=1, radius=0).learning_rate == 1

@@ -41,7 +41,7 @@ class Board(ABC):
 
     @abstractmethod
     def mix(self, z: torch.Tensor, mats: dict[str, torch.Tensor]) -> torch.Tensor:
-        """``sum_u P_u z W_u`` over :attr:`mixers` for ``z`` ``(B, C, d)``."""
+        """``sum_u P_u z W_u`` over :attr:`mixers` for a cell-major latent ``z`` ``(C, B, d)``."""
 
     @abstractmethod
     def spec(self) -> dict[str, Any]:
@@ -58,6 +58,15 @@ class SudokuBoard(Board):
         self.cells = n**4
         self.cell_features = 3 * self.size
         self.actions_per_cell = self.size
+        member = torch.zeros(3 * self.size, self.cells)  # rows, then columns, then boxes
+        for cell in range(self.cells):
+            row, col = divmod(cell, self.size)
+            box = (row // n) * n + col // n
+            member[[row, self.size + col, 2 * self.size + box], cell] = 1.0
+        self.unit_mean = member / self.size
+        """``(3N, C)``: the mean over each row, column and box."""
+        self.unit_spread = member.t().contiguous()
+        """``(C, 3N)``: each unit's value back to its cells."""
 
     def features(self, obs: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         """Clue and plan one-hots (``2N``) and the cell's ``N`` mask entries."""
@@ -65,16 +74,13 @@ class SudokuBoard(Board):
         return torch.cat([obs.view(b, self.cells, 2 * self.size), mask.view(b, self.cells, self.size)], dim=2).float()
 
     def mix(self, z: torch.Tensor, mats: dict[str, torch.Tensor]) -> torch.Tensor:
-        """Unit means times ``W_u``, broadcast back over the unit's cells (``P_u z W_u`` at a
-        ninth of the cost on 9x9)."""
-        b, c, d = z.shape
-        n, size = self.n, self.size
-        grid = z.view(b, size, size, d)
-        rows = grid.mean(dim=2, keepdim=True) @ mats["row"]  # (B, N, 1, d)
-        cols = grid.mean(dim=1, keepdim=True) @ mats["col"]  # (B, 1, N, d)
-        boxes = z.view(b, n, n, n, n, d).mean(dim=(2, 4), keepdim=True) @ mats["box"]
-        out = (rows + cols).expand(b, size, size, d).reshape(b, n, n, n, n, d) + boxes
-        return out.reshape(b, c, d)
+        """Unit means times ``W_u``, spread back over the unit's cells: three matrix products
+        over the whole batch (``P_u z W_u`` with ``P_u`` never formed)."""
+        c, b, d = z.shape
+        means = (self.unit_mean @ z.reshape(c, b * d)).view(3, self.size * b, d)
+        weights = torch.stack([mats["row"], mats["col"], mats["box"]])
+        mixed = torch.bmm(means, weights).view(3 * self.size, b * d)
+        return (self.unit_spread @ mixed).view(c, b, d)
 
     def spec(self) -> dict[str, Any]:
         """``{"kind": "sudoku", "n": n}``."""
@@ -102,15 +108,15 @@ class GridBoard(Board):
     def mix(self, z: torch.Tensor, mats: dict[str, torch.Tensor]) -> torch.Tensor:
         """Each cell receives its upper, lower, left and right neighbour's latent (zero at the
         edge) through ``W_up``, ..., ``W_right``."""
-        b, c, d = z.shape
+        c, b, d = z.shape
         s = self.size
-        grid = z.view(b, s, s, d)
+        grid = z.view(s, s, b, d)
         out = torch.zeros_like(grid)
-        out[:, 1:] += grid[:, :-1] @ mats["up"]
-        out[:, :-1] += grid[:, 1:] @ mats["down"]
-        out[:, :, 1:] += grid[:, :, :-1] @ mats["left"]
-        out[:, :, :-1] += grid[:, :, 1:] @ mats["right"]
-        return out.view(b, c, d)
+        out[1:] += grid[:-1] @ mats["up"]
+        out[:-1] += grid[1:] @ mats["down"]
+        out[:, 1:] += grid[:, :-1] @ mats["left"]
+        out[:, :-1] += grid[:, 1:] @ mats["right"]
+        return out.view(c, b, d)
 
     def spec(self) -> dict[str, Any]:
         """``{"kind": "grid", "size": S, "planes": planes}``."""

@@ -62,19 +62,26 @@ class TinyRecursiveModel(nn.Module):
             return float(sum(torch.linalg.matrix_norm(w, ord=2) for w in self.mixing_matrices().values()))
 
     def latent_step(self, z: torch.Tensor, e: torch.Tensor, mats: dict[str, torch.Tensor]) -> torch.Tensor:
-        """One refinement ``z -> f(z; e)`` followed by the projection onto the R-ball."""
+        """One refinement ``z -> f(z; e)`` followed by the projection onto the R-ball, on
+        cell-major latents ``(C, B, d)`` (the layout in which the mixers are single matrix
+        products over the whole batch)."""
         return self.project(torch.tanh(z @ mats["self"] + self.board.mix(z, mats) + e))
 
     def project(self, z: torch.Tensor) -> torch.Tensor:
-        """``z * min(1, R / ||z||)`` per sample (Frobenius norm over cells and width); R=0: off."""
+        """``z * min(1, R / ||z||)`` per sample of a cell-major ``(C, B, d)`` latent (Frobenius
+        norm over cells and width); R=0: off."""
         if self.radius <= 0:
             return z
-        norm = z.flatten(1).norm(dim=1).clamp_min(1e-12)
-        return z * torch.clamp(self.radius / norm, max=1.0)[:, None, None]
+        norm = z.square().sum(dim=(0, 2)).sqrt().clamp_min(1e-12)
+        return z * torch.clamp(self.radius / norm, max=1.0)[None, :, None]
 
     def latents(self, obs: torch.Tensor, mask: torch.Tensor, depth: int) -> list[torch.Tensor]:
-        """``[z_1, ..., z_depth]`` from ``z_0 = 0`` (each ``(B, C, d)``)."""
-        e = self.embed(self.board.features(obs, mask))
+        """``[z_1, ..., z_depth]`` from ``z_0 = 0``, each ``(B, C, d)``."""
+        return [z.transpose(0, 1) for z in self._unroll(obs, mask, depth)]
+
+    def _unroll(self, obs: torch.Tensor, mask: torch.Tensor, depth: int) -> list[torch.Tensor]:
+        """The cell-major latents ``(C, B, d)`` of :meth:`latents`."""
+        e = self.embed(self.board.features(obs, mask).transpose(0, 1))
         mats = self.mixing_matrices()
         z = torch.zeros_like(e)
         out = []
@@ -93,7 +100,7 @@ class TinyRecursiveModel(nn.Module):
 
     def forward(self, obs: torch.Tensor, mask: torch.Tensor, depth: int) -> tuple[torch.Tensor, torch.Tensor]:
         """``(U_depth(s), log pi_depth(.|s))`` for a batch of states."""
-        return self.heads(self.latents(obs, mask, depth)[-1], mask)
+        return self.heads(self._unroll(obs, mask, depth)[-1].transpose(0, 1), mask)
 
     def num_params(self) -> int:
         """Trainable parameters."""

@@ -6,10 +6,13 @@ One file, top to bottom (CleanRL style): the config, then the training loop of t
 2. regress the value ``U_n`` onto stop-gradient K-step bootstrap targets of an EMA target net;
 3. advantages statewise centred with the exact baseline ``sum_a pi(a|s) Q(s,a)``, where
    ``Q(s,a) = r(s,a) + gamma * U_n(s')`` comes from a one-step lookahead through the known edit
-   and the checker, batched over every legal action (each a counted checker call, not a
-   transition);
-4. candidate policy from the advantages, conservative mixture ``(1-alpha) pi + alpha pi_cand``,
-   distilled into the network by minimising ``KL(mixture || pi_phi)``.
+   and the checker, batched over the legal actions (each a counted checker call, not a
+   transition); on large boards over a subset drawn from pi, the others keeping advantage 0;
+4. candidate policy from the advantages, ``pi_cand ~ pi exp(A / T)`` over the legal actions (a
+   mirror-descent step: small but consistent advantages compound over iterations instead of
+   being re-derived from scratch each time), conservative mixture
+   ``(1-alpha) pi + alpha pi_cand``, distilled into the network by minimising
+   ``KL(mixture || pi_phi)``.
 
 The agent never sees a solution: rewards and lookahead come from the checker only.
 """
@@ -18,6 +21,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import typing
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -50,6 +54,9 @@ class UPIConfig:
     """Per-cell latent width d (None: 64 on boards of at most 16 cells (4x4), else 32)."""
     candidate_temperature: float = 1.0
     """Candidate policy softmax(A / T) over legal actions; 0 is the greedy argmax."""
+    candidate_prior: bool = True
+    """Weight the candidate by the current policy: ``pi_cand ~ pi exp(A / T)`` (mirror-descent
+    step, improvements compound over iterations) instead of ``exp(A / T)``."""
     num_envs: int = 64
     """Parallel episodes of the batched env."""
     rollout_steps: int = 8
@@ -58,6 +65,10 @@ class UPIConfig:
     """Collected states per iteration whose advantages are computed (None: 512 when the board
     has at most 128 actions (4x4 Sudoku, maze paths), else 128 (9x9 Sudoku, where each state has
     hundreds of legal actions); 0: all of them)."""
+    lookahead_actions: int | None = None
+    """Legal actions per state scored by the lookahead (None: all of them when the board has at
+    most 128 actions, else 32; 0: all). A subset is drawn from pi without replacement
+    (Gumbel-top-k); the actions left out keep advantage 0, their Q completed by the baseline."""
     learning_rate: float = 2e-3
     epochs: int = 16
     minibatch_size: int = 128
@@ -67,6 +78,24 @@ class UPIConfig:
     lookahead_chunk: int = 8192
     """States per network call when scoring successors (memory bound)."""
 
+    def __post_init__(self) -> None:
+        """Refuse a field of the wrong type or outside its range, naming it (a user's
+        ``--agent-kwargs`` typo must not surface as a traceback inside training)."""
+        hints = typing.get_type_hints(UPIConfig)
+        for name, expected in hints.items():
+            value = getattr(self, name)
+            allowed = typing.get_args(expected) or (expected,)
+            if not any(_is_instance(value, kind) for kind in allowed):
+                raise TypeError(f"upi-trm: {name} must be {UPIConfig.__annotations__[name]}, got {value!r}")
+        for name, low in _LOWER_BOUNDS.items():
+            value = getattr(self, name)
+            if value is not None and not value >= low:
+                raise ValueError(f"upi-trm: {name} must be >= {low}, got {value!r}")
+        if not 0 < self.alpha <= 1 or not 0 < self.target_ema <= 1:
+            raise ValueError(f"upi-trm: alpha and target_ema must lie in (0, 1], got {self.alpha}, {self.target_ema}")
+        if self.contraction is not None and not self.contraction > 0:
+            raise ValueError(f"upi-trm: contraction must be > 0 or None, got {self.contraction!r}")
+
     def for_board(self, board: Board) -> UPIConfig:
         """A copy with every automatic (None) field resolved for ``board``."""
         return dataclasses.replace(
@@ -75,7 +104,27 @@ class UPIConfig:
             lookahead_states=self.lookahead_states
             if self.lookahead_states is not None
             else (512 if board.num_actions <= 128 else 128),
+            lookahead_actions=self.lookahead_actions
+            if self.lookahead_actions is not None
+            else (0 if board.num_actions <= 128 else 32),
         )
+
+
+_LOWER_BOUNDS = {
+    "depth": 1, "radius": 0, "bootstrap": 1, "latent_dim": 1, "candidate_temperature": 0,
+    "num_envs": 1, "rollout_steps": 1, "lookahead_states": 0, "lookahead_actions": 0,
+    "learning_rate": 1e-12,
+    "epochs": 1, "minibatch_size": 1, "value_coef": 0, "lookahead_chunk": 1,
+}  # fmt: skip
+
+
+def _is_instance(value: Any, kind: Any) -> bool:
+    """``isinstance`` for config fields: bools are not numbers, ints are valid floats."""
+    if kind is type(None):
+        return value is None
+    if isinstance(value, bool):
+        return kind is bool
+    return isinstance(value, kind) or (kind is float and isinstance(value, int))
 
 
 @dataclass
@@ -112,23 +161,45 @@ def bootstrap_targets(
 
 
 def centred_advantages(state: np.ndarray, q: np.ndarray, pi: np.ndarray, num_states: int) -> np.ndarray:
-    """``A(s,a) = Q(s,a) - sum_b pi(b|s) Q(s,b)`` over the ``M`` legal pairs (``state`` ``(M,)``
-    indexes the ``num_states`` states, ``q`` and ``pi`` ``(M,)``): the exact statewise baseline,
-    so ``sum_a pi(a|s) A(s,a) = 0`` for every state whose legal ``pi`` sums to 1."""
-    baseline = np.zeros(num_states)
-    np.add.at(baseline, state, pi * q)
-    return q - baseline[state]
+    """``A(s,a) = Q(s,a) - sum_b pi(b|s) Q(s,b) / sum_b pi(b|s)`` over the ``M`` scored pairs
+    (``state`` ``(M,)`` indexes the ``num_states`` states, ``q`` and ``pi`` ``(M,)``): the exact
+    statewise baseline of pi restricted to the scored actions, so the advantages sum to zero
+    under it for every state (and under pi itself when every legal action is scored)."""
+    weighted, mass = np.zeros(num_states), np.zeros(num_states)
+    np.add.at(weighted, state, pi * q)
+    np.add.at(mass, state, pi)
+    return q - (weighted / np.maximum(mass, 1e-30))[state]
+
+
+def sample_without_replacement(log_pi: np.ndarray, mask: np.ndarray, k: int, rng: np.random.Generator) -> np.ndarray:
+    """``(S, A)`` mask of at most ``k`` legal actions per state, drawn from ``pi`` without
+    replacement (the ``k`` largest of ``log pi + Gumbel noise``); every legal action if ``k`` is
+    0 or a state has at most ``k``."""
+    if k <= 0 or k >= mask.shape[1]:
+        return mask
+    keys = np.where(mask, log_pi + rng.gumbel(size=mask.shape), -np.inf)
+    top = np.argpartition(-keys, k - 1, axis=1)[:, :k]
+    subset = np.zeros_like(mask)
+    np.put_along_axis(subset, top, True, axis=1)
+    return subset & mask
 
 
 def candidate_policy(
-    state: np.ndarray, action: np.ndarray, advantage: np.ndarray, shape: tuple[int, int], temperature: float
+    state: np.ndarray,
+    action: np.ndarray,
+    advantage: np.ndarray,
+    shape: tuple[int, int],
+    temperature: float,
+    log_prior: np.ndarray | None = None,
 ) -> np.ndarray:
     """``(S, A)`` candidate: greedy on the advantage (first best action), or its softmax at
-    ``temperature`` over the legal actions."""
+    ``temperature`` over the legal actions, times ``exp(log_prior)`` per pair when given."""
     num_states = shape[0]
     candidate = np.zeros(shape)
     if temperature > 0:
         scaled = advantage / temperature
+        if log_prior is not None:
+            scaled = scaled + log_prior
         peak = np.full(num_states, -np.inf)
         np.maximum.at(peak, state, scaled)
         weight = np.exp(scaled - peak[state])
@@ -230,16 +301,23 @@ def train(
         chosen = np.arange(flat)
         if 0 < cfg.lookahead_states < flat:
             chosen = np.sort(rng.choice(flat, cfg.lookahead_states, replace=False))
-        ahead = env.lookahead(s_obs[chosen], s_mask[chosen], buf_env_steps.reshape(flat)[chosen])
-        state, action = ahead.state, ahead.action
-        stats.checker_calls += len(state)
+        _, log_pi = evaluate_net(net, s_obs[chosen], s_mask[chosen], cfg.depth, cfg.lookahead_chunk)
+        scored = sample_without_replacement(log_pi, s_mask[chosen], cfg.lookahead_actions, rng)
+        ahead = env.lookahead(s_obs[chosen], scored, buf_env_steps.reshape(flat)[chosen])
+        stats.checker_calls += len(ahead.state)
         succ_v, _ = evaluate_net(net, ahead.next_obs, ahead.next_mask, cfg.depth, cfg.lookahead_chunk)
         q = ahead.reward + GAMMA * np.where(ahead.terminated, 0.0, succ_v)
-        _, log_pi = evaluate_net(net, s_obs[chosen], s_mask[chosen], cfg.depth, cfg.lookahead_chunk)
-        advantage = centred_advantages(state, q, np.exp(log_pi[state, action]), len(chosen))
+        advantage = np.zeros(log_pi.shape)
+        advantage[ahead.state, ahead.action] = centred_advantages(
+            ahead.state, q, np.exp(log_pi[ahead.state, ahead.action]), len(chosen)
+        )
 
         # ------------------------------------------------------------ 4. candidate, mixture
-        candidate = candidate_policy(state, action, advantage, log_pi.shape, cfg.candidate_temperature)
+        state, action = np.nonzero(s_mask[chosen])  # unscored legal actions: advantage 0
+        prior = log_pi[state, action] if cfg.candidate_prior else None
+        candidate = candidate_policy(
+            state, action, advantage[state, action], log_pi.shape, cfg.candidate_temperature, prior
+        )
         mixture = conservative_mixture(np.exp(log_pi) * s_mask[chosen], candidate, cfg.alpha)
 
         # ------------------------------------------------------------ distil + regress
