@@ -61,13 +61,13 @@ class UPIConfig:
     """Parallel episodes of the batched env."""
     rollout_steps: int = 8
     """Steps per env per iteration (an iteration collects num_envs * rollout_steps transitions)."""
-    lookahead_states: int | None = None
-    """Collected states per iteration whose advantages are computed (None: 512 when the board
-    has at most 128 actions (4x4 Sudoku, maze paths), else 128 (9x9 Sudoku, where each state has
-    hundreds of legal actions); 0: all of them)."""
+    lookahead_states: int = 512
+    """Collected states per iteration whose advantages are computed (0: all of them; the default
+    is all of the default iteration's 64 x 8)."""
     lookahead_actions: int | None = None
     """Legal actions per state scored by the lookahead (None: all of them when the board has at
-    most 128 actions, else 32; 0: all). A subset is drawn from pi without replacement
+    most 128 actions, else 32, as on 9x9 Sudoku, where a start state has hundreds of legal
+    actions; 0: all). A subset is drawn from pi without replacement
     (Gumbel-top-k); the actions left out keep advantage 0, their Q completed by the baseline."""
     learning_rate: float = 2e-3
     epochs: int = 16
@@ -101,9 +101,6 @@ class UPIConfig:
         return dataclasses.replace(
             self,
             latent_dim=self.latent_dim if self.latent_dim is not None else (64 if board.cells <= 16 else 32),
-            lookahead_states=self.lookahead_states
-            if self.lookahead_states is not None
-            else (512 if board.num_actions <= 128 else 128),
             lookahead_actions=self.lookahead_actions
             if self.lookahead_actions is not None
             else (0 if board.num_actions <= 128 else 32),
