@@ -9,7 +9,7 @@ from datetime import timezone
 
 import pandas as pd
 
-from bench.report import Cells, claim_rows, collect
+from bench.report import Cells, claim_rows, collect, gain_claims
 from bench.runner import code_version
 from bench.store import ResultStore
 from bench.tables import TableSpec
@@ -76,10 +76,11 @@ def compute_minutes(runs: dict) -> float:
 
 
 def verdict_counts(spec: TableSpec, cells: Cells) -> Counter:
-    """How many claims of the table hold, do not hold, or are inconclusive."""
+    """How many claims of the table hold, do not hold, or are inconclusive (claimed drift gains
+    included)."""
     counts: Counter = Counter()
     for column in spec.columns:
-        for claim in claim_rows(spec, column, cells):
+        for claim in claim_rows(spec, column, cells) + gain_claims(spec, column, cells):
             counts[claim["verdict"].split(" (")[0]] += 1
     return counts
 

@@ -270,24 +270,37 @@ def gain_lines(spec: TableSpec, column: Column, cells: dict) -> list[str]:
         lines.append(f"| {depth} | " + " | ".join(cells_out) + " |")
     answer = MISSING if lower_everywhere is None else "yes" if lower_everywhere else "no"
     lines += ["", f"{second.label} lowers every drift at every depth: **{answer}**."]
-    claims = spec.gains.get(column.id, {})
+    claims = gain_claims(spec, column, cells)
     if claims:
         lines += ["", "| claimed gain | claimed | measured [95% interval] | verdict |", "|---|---|---|---|"]
-        for metric, claimed in sorted(claims.items()):
-            a = metric_values(cells[(first.id, column.id)], "", metric)
-            b = metric_values(cells[(second.id, column.id)], "", metric)
-            if a is None or b is None:
-                lines.append(f"| {metric} | {claimed}x | {MISSING} | inconclusive ({MISSING}) |")
-                continue
-            point, low, high = ratio_interval(a, b)
-            if len(a) < 2:
-                word = "inconclusive (1 seed)"
-            elif low <= claimed <= high:
-                word = "holds"
-            else:
-                word = f"does not hold (measured {'higher' if point > claimed else 'lower'})"
-            lines.append(f"| {metric} | {claimed}x | {point:.1f}x [{low:.1f}, {high:.1f}] | {word} |")
+        lines += [f"| {c['metric']} | {c['claimed']}x | {c['measured']} | {c['verdict']} |" for c in claims]
     return lines
+
+
+def gain_claims(spec: TableSpec, column: Column, cells: dict) -> list[dict[str, str]]:
+    """The source's claimed drift gains of ``column`` (first row over second), each with the
+    measured ratio, its 95% bootstrap interval and a verdict: holds when the claim lies in the
+    interval."""
+    claims = spec.gains.get(column.id, {})
+    if not claims:
+        return []
+    first, second = spec.rows
+    rows = []
+    for metric, claimed in sorted(claims.items()):
+        a = metric_values(cells[(first.id, column.id)], "", metric)
+        b = metric_values(cells[(second.id, column.id)], "", metric)
+        if a is None or b is None:
+            rows.append({"metric": metric, "claimed": claimed, "measured": MISSING, "verdict": f"inconclusive ({MISSING})"})
+            continue
+        point, low, high = ratio_interval(a, b)
+        if len(a) < 2:
+            word = "inconclusive (1 seed)"
+        elif low <= claimed <= high:
+            word = "holds"
+        else:
+            word = f"does not hold (measured {'higher' if point > claimed else 'lower'})"
+        rows.append({"metric": metric, "claimed": claimed, "measured": f"{point:.1f}x [{low:.1f}, {high:.1f}]", "verdict": word})
+    return rows
 
 
 def column_section(spec: TableSpec, column: Column, cells: dict) -> list[str]:

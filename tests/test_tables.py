@@ -110,3 +110,15 @@ def test_cells_show_the_iqm_from_five_seeds_on():
     assert "IQM" not in summary_cell(np.array([0.1, 0.2, 0.3]))
     cell = summary_cell(np.array([0.0, 0.2, 0.4, 0.6, 1.0]))
     assert cell.startswith("0.440 +- ") and "IQM 0.400" in cell
+
+
+def test_index_counts_the_claimed_drift_gains_too(tmp_path):
+    from bench.pages import verdict_counts
+    from bench.report import claim_rows, collect, gain_claims
+
+    spec = load_spec("poster-depth-drift")
+    cells = collect(spec, "quick", ResultStore(tmp_path))
+    gains = [g for column in spec.columns for g in gain_claims(spec, column, cells)]
+    assert gains and all(g["verdict"] == "inconclusive (missing)" for g in gains)
+    absolute = [c for column in spec.columns for c in claim_rows(spec, column, cells)]
+    assert verdict_counts(spec, cells) == {"inconclusive": len(absolute) + len(gains)}
