@@ -5,7 +5,7 @@ per table, machine)."""
 from __future__ import annotations
 
 from collections import Counter
-from datetime import timezone
+from datetime import datetime, timezone
 
 import pandas as pd
 
@@ -47,8 +47,6 @@ def wall_minutes(store: ResultStore, profile: str) -> Wall:
     """Wall time of the ``bench table`` sessions that computed the current code version's
     records under ``profile`` (minutes) and their count. A killed session counts up to its
     last finished record."""
-    from datetime import datetime
-
     code = code_version()
     sessions = [s for s in store.sessions(profile) if s["code"] == code]
     if not sessions:

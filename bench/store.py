@@ -43,12 +43,7 @@ class ResultStore:
 
     def put(self, record: dict[str, Any]) -> Path:
         """Write ``record`` (which holds its ``key``) atomically; returns its path."""
-        self.runs.mkdir(parents=True, exist_ok=True)
-        path = self.path(record["key"])
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(record, indent=1, sort_keys=True))
-        os.replace(tmp, path)
-        return path
+        return _write_json(self.path(record["key"]), record)
 
     def sessions(self, profile: str) -> list[dict[str, Any]]:
         """Every ``bench table`` session recorded under ``profile`` (oldest first)."""
@@ -59,12 +54,7 @@ class ResultStore:
 
     def put_sessions(self, profile: str, sessions: list[dict[str, Any]]) -> None:
         """Replace the session list of ``profile`` (atomic JSON)."""
-        folder = self.root / "tables"
-        folder.mkdir(parents=True, exist_ok=True)
-        path = folder / f"sessions-{profile}.json"
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(sessions, indent=1, sort_keys=True))
-        os.replace(tmp, path)
+        _write_json(self.root / "tables" / f"sessions-{profile}.json", sessions)
 
     def all(self) -> list[dict[str, Any]]:
         """Every readable record (corrupt ones reported and skipped)."""
@@ -72,3 +62,12 @@ class ResultStore:
             return []
         records = (self.get(p.stem) for p in sorted(self.runs.glob("*.json")))
         return [r for r in records if r is not None]
+
+
+def _write_json(path: Path, data: Any) -> Path:
+    """Write ``data`` as JSON to ``path`` atomically (temp file + rename), creating its folder."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(data, indent=1, sort_keys=True))
+    os.replace(tmp, path)
+    return path
