@@ -53,7 +53,8 @@ class UPIConfig:
     latent_dim: int | None = None
     """Per-cell latent width d (None: 64 on boards of at most 16 cells (4x4), else 32)."""
     candidate_temperature: float = 1.0
-    """Candidate policy softmax(A / T) over legal actions; 0 is the greedy argmax."""
+    """T of the candidate policy over the legal actions (see ``candidate_prior``); 0 is the
+    greedy argmax of the advantage."""
     candidate_prior: bool = True
     """Weight the candidate by the current policy: ``pi_cand ~ pi exp(A / T)`` (mirror-descent
     step, improvements compound over iterations) instead of ``exp(A / T)``."""
@@ -75,8 +76,10 @@ class UPIConfig:
     value_coef: float = 1.0
     target_ema: float = 0.1
     """Weight of the online net in each EMA update of the value target net."""
-    lookahead_chunk: int = 8192
-    """States per network call when scoring successors (memory bound)."""
+    lookahead_chunk: int = 128
+    """States per network call when scoring successors and targets: small enough that a call's
+    latents stay in the CPU cache (large chunks make the forward pass memory bound, several
+    times slower per state on 9x9)."""
 
     def __post_init__(self) -> None:
         """Refuse a field of the wrong type or outside its range, naming it (a user's
@@ -108,11 +111,23 @@ class UPIConfig:
 
 
 _LOWER_BOUNDS = {
-    "depth": 1, "radius": 0, "bootstrap": 1, "latent_dim": 1, "candidate_temperature": 0,
-    "num_envs": 1, "rollout_steps": 1, "lookahead_states": 0, "lookahead_actions": 0,
+    "depth": 1,
+    "radius": 0,
+    "bootstrap": 1,
+    "latent_dim": 1,
+    "candidate_temperature": 0,
+    "num_envs": 1,
+    "rollout_steps": 1,
+    "lookahead_states": 0,
+    "lookahead_actions": 0,
     "learning_rate": 1e-12,
-    "epochs": 1, "minibatch_size": 1, "value_coef": 0, "lookahead_chunk": 1,
-}  # fmt: skip
+    "epochs": 1,
+    "minibatch_size": 1,
+    "value_coef": 0,
+    "lookahead_chunk": 1,
+}
+"""The smallest value of each numeric field (``alpha``, ``target_ema``, ``contraction``: see
+``__post_init__``)."""
 
 
 def _is_instance(value: Any, kind: Any) -> bool:

@@ -292,11 +292,12 @@ class SudokuBatch:
         clues = self.puzzles[puzzle_ids]
         self._set(rows, clues, clues, *(getattr(start, f.name)[puzzle_ids] for f in fields(start)))
 
-    def load_boards(self, rows: np.ndarray, clues: np.ndarray, plans: np.ndarray) -> None:
-        """Put arbitrary boards (``(k, C)`` clue grids and plans) into batch ``rows``, e.g. to
-        look one step ahead from states met in other episodes."""
+    def load_boards(self, rows: np.ndarray, clues: np.ndarray, plans: np.ndarray, pick: np.ndarray) -> None:
+        """Put board ``pick[i]`` of ``clues`` and ``plans`` (``(k, C)`` grids) into batch row
+        ``rows[i]``, e.g. to look one step ahead from states met in other episodes; the
+        bookkeeping is computed once per given board however often it is picked."""
         start = start_states(plans, self.geo.n)
-        self._set(rows, clues, plans, *(getattr(start, f.name) for f in fields(start)))
+        self._set(rows, clues[pick], plans[pick], *(getattr(start, f.name)[pick] for f in fields(start)))
 
     def _set(
         self,

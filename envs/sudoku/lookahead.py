@@ -44,7 +44,7 @@ def one_step_lookahead(
     state, action = np.nonzero(mask)
     clues, plans, n = decode_boards(obs)
     trial = SudokuBatch(n, len(state), masking, horizon, horizon_truncates)
-    trial.load_boards(np.arange(len(state)), clues[state], plans[state])
+    trial.load_boards(np.arange(len(state)), clues, plans, pick=state)
     if steps_taken is not None:
         trial.steps[:] = steps_taken[state]
     reward, terminated, _ = trial.step(action.astype(np.int64))
