@@ -183,6 +183,7 @@ def run(spec: RunSpec, progress_position: int | None = None) -> dict[str, Any]:
         "drift": drift,
         "steps_done": steps_done,
         "checker_calls": int(getattr(agent, "checker_calls", 0)),
+        "training_log": agent.training_log() if hasattr(agent, "training_log") else None,
         "params": agent.num_params(),
         "actor_params": agent.actor_params() if hasattr(agent, "actor_params") else agent.num_params(),
         "hyperparams": getattr(agent, "hyperparams", {}),

@@ -198,6 +198,9 @@ def test_runner_records_the_depth_probe(tmp_path):
     (record,) = execute([spec], ResultStore(tmp_path))
     assert [p["depth"] for p in record["drift"]] == [4, 8]
     assert all(0.0 <= p["agreement_low"] <= p["agreement"] <= p["agreement_high"] <= 1.0 for p in record["drift"])
+    log = record["training_log"]  # 128 transitions in iterations of 16 x 4: two of them
+    assert len(log["distill_kl"]) == len(log["value_loss"]) == 2
+    assert all(k >= 0 for k in log["distill_kl"]) and all(v >= 0 for v in log["value_loss"])
     with pytest.raises(ValueError, match="no depth-drift probe"):
         execute([RunSpec("random-masked", "trm/Sudoku4x4-Hard-v0", 1, 0, probe_depths=(4,))], ResultStore(tmp_path))
 

@@ -34,6 +34,11 @@ class UPITRM:
         """Lookahead checker calls made during training (not env transitions)."""
         return self.stats.checker_calls
 
+    def training_log(self) -> dict[str, list[float]]:
+        """Per iteration: the distillation KL left after the update and the last minibatch's
+        value loss (recorded with each run, to watch training degrade)."""
+        return {"distill_kl": list(self.stats.distill_kl), "value_loss": list(self.stats.value_loss)}
+
     @property
     def hyperparams(self) -> dict[str, Any]:
         """The resolved config (recorded with each run)."""
