@@ -23,6 +23,7 @@ from sb3_contrib import MaskablePPO, QRDQN
 from stable_baselines3 import A2C, DQN, PPO
 from stable_baselines3.common.base_class import BaseAlgorithm
 from stable_baselines3.common.callbacks import BaseCallback
+from stable_baselines3.common.logger import Logger
 
 from agents.registry import register
 from agents.sb3_vecenv import SB3VectorAdapter
@@ -103,6 +104,9 @@ class SB3Agent:
         venv.seed(seed)
         cls = ALGORITHMS[self.algo]
         self.model = cls("MlpPolicy", venv, seed=seed, device="cpu", verbose=0, **kwargs)
+        # a logger with no outputs: SB3's default one makes an empty SB3-<time> folder in the
+        # temp directory on every learn(), hundreds of them per `make bench`
+        self.model.set_logger(Logger(folder=None, output_formats=[]))
         self.model.learn(total_steps, callback=BudgetCallback(total_steps, callback))
 
     def steps_done(self) -> int:

@@ -1,5 +1,7 @@
 """SB3 agents behind the protocol: real training for a few hundred steps."""
 
+import tempfile
+
 import numpy as np
 import pytest
 import torch
@@ -28,10 +30,14 @@ def one_thread():
 
 
 @pytest.mark.parametrize("algo", sorted(ALGORITHMS))
-def test_trains_predicts_saves_and_loads(algo, tmp_path):
+def test_trains_predicts_saves_and_loads(algo, tmp_path, monkeypatch):
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
     agent = make_agent(algo, n_envs=2, **SMALL[algo])
     seen = []
     agent.learn(ENV, {"masking": "cell"}, 300, seed=0, callback=seen.append)
+    assert not list(scratch.glob("SB3-*"))  # no logger folder left in the temp directory
     assert 300 <= agent.steps_done() < 300 + 2 and seen[-1] == agent.steps_done()
     assert agent.num_params() > 0 and agent.hyperparams_source.startswith("sb3-defaults")
     result = run_episodes(ENV, {"split": "test", "masking": "cell"}, lambda o, m: agent.predict(o, m), np.arange(8))
