@@ -16,7 +16,9 @@ registers them in the entry-point group ``trm_bench.agents`` (see README "Adding
 from __future__ import annotations
 
 import difflib
+import hashlib
 import importlib
+import sys
 from collections.abc import Callable
 from importlib.metadata import entry_points
 from pathlib import Path
@@ -28,6 +30,7 @@ ENTRY_POINT_GROUP = "trm_bench.agents"
 PROTOCOL_METHODS = ("learn", "predict", "save", "load", "num_params")
 BUILTIN_MODULES = ("agents.references", "agents.shortest_path", "agents.sb3", "agents.upi_trm")
 """Modules of this package that register agents when imported."""
+REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
 @runtime_checkable
@@ -155,3 +158,27 @@ def make_agent(name: str, **config: Any) -> Agent:
         broken = f" (plugins that failed to load: {', '.join(_PLUGIN_ERRORS)})" if _PLUGIN_ERRORS else ""
         raise UnknownAgentError(f"unknown agent {name!r}{hint} Known agents: {', '.join(names)}{broken}")
     return check_agent(_FACTORIES[name](**config), name)
+
+
+def plugin_source_version(name: str) -> str | None:
+    """SHA-256 (16 hex digits) of the source of the package that registered agent ``name``, when
+    that package lives outside this repository (a plugin); None for an agent of this repository
+    (the code version covers it) or an unknown name.
+
+    Run keys include it, so editing a plugin's code recomputes its runs instead of reusing the
+    records of the old code.
+    """
+    discover()
+    factory = _FACTORIES.get(name)
+    module = sys.modules.get(factory.__module__) if factory is not None else None
+    source = getattr(module, "__file__", None)
+    if source is None or Path(source).resolve().is_relative_to(REPO_ROOT):
+        return None
+    top = sys.modules[factory.__module__.split(".")[0]]
+    roots = [Path(p) for p in getattr(top, "__path__", [])] or [Path(top.__file__)]
+    files = sorted(f for root in roots for f in (root.rglob("*.py") if root.is_dir() else [root]))
+    digest = hashlib.sha256()
+    for path in files:
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]

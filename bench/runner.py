@@ -22,7 +22,7 @@ from typing import Any, Protocol
 import numpy as np
 import torch
 
-from agents.registry import Agent, make_agent, supports
+from agents.registry import Agent, make_agent, plugin_source_version, supports
 from bench.evaluation import EpisodeResults, run_episodes
 from bench.store import ResultStore
 from envs import num_instances
@@ -69,8 +69,10 @@ class RunSpec:
     its maze agents on sampled episodes)."""
 
     def key(self) -> str:
-        """Content hash of the spec and the code version (24 hex digits)."""
-        payload = json.dumps({"spec": asdict(self), "code": code_version()}, sort_keys=True, default=str)
+        """Content hash of the spec, the code version and a plugin agent's own source (24 hex
+        digits)."""
+        code = {"code": code_version(), "agent_code": plugin_source_version(self.agent)}
+        payload = json.dumps({"spec": asdict(self), **code}, sort_keys=True, default=str)
         return hashlib.sha256(payload.encode()).hexdigest()[:24]
 
     def label(self) -> str:
@@ -191,6 +193,7 @@ def run(spec: RunSpec, progress_position: int | None = None) -> dict[str, Any]:
         "train_time_s": train_time,
         "eval_time_s": eval_time,
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "agent_code_version": plugin_source_version(spec.agent),
         **provenance(),
     }
 

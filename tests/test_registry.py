@@ -86,6 +86,17 @@ def test_plugin_agent_is_discovered_listed_and_evaluated(plugins, capsys, tmp_pa
     assert "| first-legal | trm/Sudoku4x4-Hard-v0 |" in table and "| random-masked |" in table
 
 
+def test_editing_a_plugin_changes_its_run_keys(plugins, tmp_path):
+    from bench.runner import RunSpec
+
+    spec = RunSpec("first-legal", "trm/Sudoku4x4-Hard-v0", steps=1, seed=0)
+    before, key = registry.plugin_source_version("first-legal"), spec.key()
+    assert len(before) == 16 and registry.plugin_source_version("random-masked") is None
+    plugin = tmp_path / "my_plugin.py"
+    plugin.write_text(plugin.read_text().replace("np.argmax(action_mask, axis=1)", "action_mask.argmax(1)"))
+    assert registry.plugin_source_version("first-legal") != before and spec.key() != key
+
+
 def test_agent_missing_protocol_methods_is_named(plugins):
     with pytest.raises(registry.AgentProtocolError, match="half-agent.*learn, predict"):
         registry.make_agent("half-agent")
