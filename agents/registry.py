@@ -31,6 +31,7 @@ PROTOCOL_METHODS = ("learn", "predict", "save", "load", "num_params")
 BUILTIN_MODULES = ("agents.references", "agents.shortest_path", "agents.sb3", "agents.upi_trm")
 """Modules of this package that register agents when imported."""
 REPO_ROOT = Path(__file__).resolve().parent.parent
+"""The repository's root: its code is hashed into the code version; agents outside it are plugins."""
 
 
 @runtime_checkable

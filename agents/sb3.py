@@ -105,7 +105,7 @@ class SB3Agent:
         cls = ALGORITHMS[self.algo]
         self.model = cls("MlpPolicy", venv, seed=seed, device="cpu", verbose=0, **kwargs)
         # a logger with no outputs: SB3's default one makes an empty SB3-<time> folder in the
-        # temp directory on every learn(), hundreds of them per `make bench`
+        # temp directory on every learn(), one per SB3 run of `make bench`
         self.model.set_logger(Logger(folder=None, output_formats=[]))
         self.model.learn(total_steps, callback=BudgetCallback(total_steps, callback))
 

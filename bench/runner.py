@@ -16,18 +16,16 @@ import time
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from importlib.metadata import version
-from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
 import torch
 
-from agents.registry import Agent, make_agent, plugin_source_version, supports
+from agents.registry import REPO_ROOT, Agent, make_agent, plugin_source_version, supports
 from bench.evaluation import EpisodeResults, run_episodes
 from bench.store import ResultStore
 from envs import num_instances
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
 CODE_DIRS = ("envs", "agents", "sweeps")
 CODE_FILES = ("bench/runner.py", "bench/evaluation.py", "bench/supervised.py")
 CURVE_FRACTIONS = (0.25, 0.5, 0.75)
