@@ -59,7 +59,7 @@ data: install
 	$(VENV)/bin/bench data
 
 lint: install
-	$(PY) -m compileall -q bench agents envs sweeps tests
+	$(VENV)/bin/ruff check bench agents envs sweeps tests
 
 clean:
 	rm -rf $(VENV) .pytest_cache

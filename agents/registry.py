@@ -9,8 +9,19 @@ function returning an agent) under a name::
     class MyAgent:
         ...
 
-A package of your own makes its agents visible to ``bench`` by declaring the module that
-registers them in the entry-point group ``trm_bench.agents`` (see README "Adding an agent").
+A package of your own makes its agents visible to ``bench`` through the entry-point group
+``trm_bench.agents`` (see README "Adding an agent"), in either form:
+
+* ``my-agent = "my_pkg.agents:MyAgent"`` registers the factory ``MyAgent`` under the entry
+  point's name; discovery checks that ``MyAgent()`` builds an :class:`Agent`;
+* ``my-pkg = "my_pkg.agents"`` imports the module, whose ``@register`` calls register its agents.
+
+A plugin that fails (import error, no agent registered, factory breaking the protocol) is
+remembered with the reason and skipped; the other agents still load.
+
+Built-in agents are known by name from :data:`BUILTIN_AGENTS` without importing their modules
+(which import torch and Stable-Baselines3): ``bench --help`` and ``bench list`` stay fast, and
+a built-in's module is imported when :func:`make_agent` first builds one of its agents.
 """
 
 from __future__ import annotations
@@ -20,16 +31,60 @@ import hashlib
 import importlib
 import sys
 from collections.abc import Callable
-from importlib.metadata import entry_points
+from importlib.metadata import EntryPoint, entry_points
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, NamedTuple, Protocol, runtime_checkable
 
 import numpy as np
 
 ENTRY_POINT_GROUP = "trm_bench.agents"
 PROTOCOL_METHODS = ("learn", "predict", "save", "load", "num_params")
-BUILTIN_MODULES = ("agents.references", "agents.shortest_path", "agents.sb3", "agents.upi_trm")
-"""Modules of this package that register agents when imported."""
+
+
+class Builtin(NamedTuple):
+    """Where a built-in agent is registered, and what ``bench list`` says about it."""
+
+    module: str
+    """The module whose import registers the agent (and defines its factory)."""
+    summary: str
+    """The first line of the factory's docstring."""
+
+
+BUILTIN_AGENTS: dict[str, Builtin] = {
+    "random-masked": Builtin(
+        "agents.references", "Uniform over the legal actions of the mask: the floor of every table."
+    ),
+    "most-constrained": Builtin(
+        "agents.references",
+        "Fill the empty cell with the fewest digits left (ties: first cell) with its smallest digit.",
+    ),
+    "checker-greedy": Builtin(
+        "agents.references",
+        "One-step lookahead: the legal action with the highest shaped reward (ties: lowest id).",
+    ),
+    "solver": Builtin(
+        "agents.references",
+        "The ceiling: solves the clue grid exactly, then writes the solution one cell per step.",
+    ),
+    "shortest-path": Builtin(
+        "agents.shortest_path",
+        "The maze ceiling: follows (or marks) the BFS shortest path read from the observation.",
+    ),
+    "ppo": Builtin("agents.sb3", "stable_baselines3 PPO (MlpPolicy)"),
+    "a2c": Builtin("agents.sb3", "stable_baselines3 A2C (MlpPolicy)"),
+    "dqn": Builtin("agents.sb3", "stable_baselines3 DQN (MlpPolicy)"),
+    "maskable-ppo": Builtin("agents.sb3", "sb3_contrib MaskablePPO (MlpPolicy)"),
+    "qrdqn": Builtin("agents.sb3", "sb3_contrib QRDQN (MlpPolicy)"),
+    "ppo-trm": Builtin(
+        "agents.sb3", "SB3 PPO on the TRM README's recursive core (features extractor, K cycles)"
+    ),
+    "upi-trm": Builtin(
+        "agents.upi_trm",
+        "Tiny Recursive Model trained by UPI from checker feedback (dials L_z, n, R, K, alpha).",
+    ),
+}
+"""Every agent of this package: name -> where it is registered. Known without importing the
+modules; tests/test_registry_builtins.py checks it against what importing them registers."""
 REPO_ROOT = Path(__file__).resolve().parent.parent
 """The repository's root: its code is hashed into the code version; agents outside it are plugins."""
 
@@ -76,6 +131,9 @@ def supports(agent: object, env_id: str) -> bool:
 
 _FACTORIES: dict[str, AgentFactory] = {}
 _PLUGIN_ERRORS: dict[str, str] = {}
+_MODULE_AGENTS: dict[str, set[str]] = {}
+"""Entry-point module -> the agents its import registered. Kept across :func:`refresh`: a module
+runs once per process, so importing it again on re-discovery registers nothing new."""
 _discovered = False
 
 
@@ -90,10 +148,21 @@ class AgentProtocolError(TypeError):
     """A registered factory returned an object that is not an :class:`Agent`."""
 
 
+class PluginError(Exception):
+    """An entry point of ``trm_bench.agents`` that yields no usable agent."""
+
+
 def register(name: str) -> Callable[[AgentFactory], AgentFactory]:
-    """Decorator registering ``factory`` (a class or function) under ``name``."""
+    """Decorator registering ``factory`` (a class or function) under ``name``.
+
+    :raises ValueError: if ``name`` is taken by another factory, or is a built-in's name (even
+        before its module is imported) and ``factory`` is not from that built-in's module.
+    """
 
     def decorate(factory: AgentFactory) -> AgentFactory:
+        builtin = BUILTIN_AGENTS.get(name)
+        if builtin is not None and getattr(factory, "__module__", None) != builtin.module:
+            raise ValueError(f"agent name {name!r} is already registered by the built-in {builtin.module}")
         existing = _FACTORIES.get(name)
         if existing is not None and existing is not factory:
             raise ValueError(f"agent name {name!r} is already registered by {existing!r}")
@@ -103,20 +172,45 @@ def register(name: str) -> Callable[[AgentFactory], AgentFactory]:
     return decorate
 
 
-def discover() -> dict[str, str]:
-    """Import built-in agent modules and every ``trm_bench.agents`` entry point (once).
+def _load_entry(entry: EntryPoint) -> None:
+    """Register the agents of one entry point, or raise why it yields none.
 
-    A plugin that fails to import is skipped and remembered; the others still load.
-    :return: ``{entry point name: error}`` of the plugins that failed.
+    ``module:factory`` registers ``factory`` under the entry point's name once ``factory()`` has
+    built an :class:`Agent`; ``module`` must register at least one agent when imported.
+    """
+    before = set(_FACTORIES)
+    loaded = entry.load()
+    if entry.attr:
+        try:
+            agent = loaded()
+        except Exception as err:
+            raise PluginError(f"{entry.attr}() raised {type(err).__name__}: {err}") from err
+        check_agent(agent, entry.name)
+        register(entry.name)(loaded)
+        return
+    names = _MODULE_AGENTS.setdefault(entry.module, set())
+    names |= _FACTORIES.keys() - before
+    # The module may have been imported before discovery: the factories it defines are its own.
+    names |= {n for n, f in _FACTORIES.items() if getattr(f, "__module__", None) == entry.module}
+    if not names & _FACTORIES.keys():
+        raise PluginError("registers no agent")
+
+
+def discover() -> dict[str, str]:
+    """Load every ``trm_bench.agents`` entry point (once; built-ins need no discovery).
+
+    A plugin that fails (import error, no agent registered, a factory breaking the protocol) is
+    skipped and remembered; the others still load.
+    :return: ``{entry point name: "<entry point value>: <reason>"}`` of the plugins that failed.
     """
     global _discovered
     if not _discovered:
         _discovered = True
-        for module in BUILTIN_MODULES:
-            importlib.import_module(module)
         for entry in entry_points(group=ENTRY_POINT_GROUP):
             try:
-                entry.load()
+                _load_entry(entry)
+            except (PluginError, AgentProtocolError) as err:
+                _PLUGIN_ERRORS[entry.name] = f"{entry.value}: {err}"
             except Exception as err:  # a broken plugin must not break the others
                 _PLUGIN_ERRORS[entry.name] = f"{entry.value}: {type(err).__name__}: {err}"
     return dict(_PLUGIN_ERRORS)
@@ -130,9 +224,53 @@ def refresh() -> None:
 
 
 def available() -> list[str]:
-    """Sorted names of every registered agent (built-in and plugins)."""
+    """Sorted names of every agent: built-ins (not imported) and plugins (discovered)."""
     discover()
-    return sorted(_FACTORIES)
+    return sorted(BUILTIN_AGENTS.keys() | _FACTORIES.keys())
+
+
+def _factory(name: str) -> AgentFactory:
+    """The factory registered as ``name``, importing a built-in's module on first use.
+
+    :raises UnknownAgentError: with the known names and a close-match hint.
+    """
+    builtin = BUILTIN_AGENTS.get(name)
+    if builtin is not None:
+        importlib.import_module(builtin.module)
+    else:
+        discover()
+    if name not in _FACTORIES:
+        names = available()
+        close = difflib.get_close_matches(name, names, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        broken = f" (plugins that failed to load: {', '.join(_PLUGIN_ERRORS)})" if _PLUGIN_ERRORS else ""
+        raise UnknownAgentError(f"unknown agent {name!r}{hint} Known agents: {', '.join(names)}{broken}")
+    return _FACTORIES[name]
+
+
+def describe(name: str) -> str:
+    """One line about agent ``name`` (``bench list``): a built-in's summary, read without
+    importing its module; else the first line of the factory's docstring ("" without one).
+
+    :raises UnknownAgentError: for an unknown name.
+    """
+    builtin = BUILTIN_AGENTS.get(name)
+    if builtin is not None:
+        return builtin.summary
+    lines = (_factory(name).__doc__ or "").strip().splitlines()
+    return lines[0] if lines else ""
+
+
+def agent_module(name: str) -> str | None:
+    """The module that defines agent ``name``'s factory: a built-in's from :data:`BUILTIN_AGENTS`
+    (without importing it), a plugin's factory ``__module__`` after discovery; None for an
+    unknown name."""
+    builtin = BUILTIN_AGENTS.get(name)
+    if builtin is not None:
+        return builtin.module
+    discover()
+    factory = _FACTORIES.get(name)
+    return None if factory is None else getattr(factory, "__module__", None)
 
 
 def check_agent(agent: object, name: str) -> Agent:
@@ -147,18 +285,12 @@ def check_agent(agent: object, name: str) -> Agent:
 
 
 def make_agent(name: str, **config: Any) -> Agent:
-    """Build the agent registered as ``name`` with ``config``.
+    """Build the agent registered as ``name`` with ``config`` (importing a built-in's module).
 
     :raises UnknownAgentError: with the known names and a close-match hint.
     :raises AgentProtocolError: if the factory's product is not an Agent.
     """
-    names = available()
-    if name not in _FACTORIES:
-        close = difflib.get_close_matches(name, names, n=1)
-        hint = f"; did you mean {close[0]!r}?" if close else ""
-        broken = f" (plugins that failed to load: {', '.join(_PLUGIN_ERRORS)})" if _PLUGIN_ERRORS else ""
-        raise UnknownAgentError(f"unknown agent {name!r}{hint} Known agents: {', '.join(names)}{broken}")
-    return check_agent(_FACTORIES[name](**config), name)
+    return check_agent(_factory(name)(**config), name)
 
 
 def plugin_source_version(name: str) -> str | None:
@@ -169,13 +301,12 @@ def plugin_source_version(name: str) -> str | None:
     Run keys include it, so editing a plugin's code recomputes its runs instead of reusing the
     records of the old code.
     """
-    discover()
-    factory = _FACTORIES.get(name)
-    module = sys.modules.get(factory.__module__) if factory is not None else None
+    module_name = agent_module(name)
+    module = sys.modules.get(module_name) if module_name is not None else None
     source = getattr(module, "__file__", None)
     if source is None or Path(source).resolve().is_relative_to(REPO_ROOT):
         return None
-    top = sys.modules[factory.__module__.split(".")[0]]
+    top = sys.modules[module_name.split(".")[0]]
     roots = [Path(p) for p in getattr(top, "__path__", [])] or [Path(top.__file__)]
     files = sorted(f for root in roots for f in (root.rglob("*.py") if root.is_dir() else [root]))
     digest = hashlib.sha256()

@@ -7,13 +7,24 @@ import difflib
 import platform
 import re
 import sys
+import typing
 from collections.abc import Callable, Sequence
 
 import envs
+from bench.evaluation import DEFAULT_EPISODES
 
 
 class UsageError(Exception):
     """A mistake in the user's input: reported as one line, exit status 2."""
+
+
+class BenchArgumentParser(argparse.ArgumentParser):
+    """An argument parser whose mistakes are one line (``bench: error: ...``, exit status 2),
+    without the usage block; ``--help`` still prints it. Subparsers inherit the class."""
+
+    def error(self, message: str) -> typing.NoReturn:
+        """Print ``message`` as one line on stderr and exit with status 2."""
+        self.exit(2, f"bench: error: {' '.join(message.split())}\n")
 
 
 def env_id_type(known: Sequence[str]) -> Callable[[str], str]:
@@ -22,7 +33,7 @@ def env_id_type(known: Sequence[str]) -> Callable[[str], str]:
     def parse(value: str) -> str:
         if value in known:
             return value
-        close = difflib.get_close_matches(value, list(known), n=1)
+        close = difflib.get_close_matches(value, list(known), n=1, cutoff=0.7)  # ids share "trm/"
         hint = f"; did you mean {close[0]!r}?" if close else ""
         raise argparse.ArgumentTypeError(f"unknown env id {value!r}{hint} (known: {', '.join(known)})")
 
@@ -105,8 +116,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     failures = registry.discover()
     print("agents:")
     for name in registry.available():
-        doc = (registry._FACTORIES[name].__doc__ or "").strip().splitlines()
-        print(f"  {name:20s} {doc[0] if doc else ''}")
+        print(f"  {name:20s} {registry.describe(name)}")
     for name, error in failures.items():
         print(f"  {name:20s} FAILED TO LOAD: {error}")
     print("envs:")
@@ -136,6 +146,66 @@ def key_values(items: list[str], what: str) -> dict[str, object]:
     return out
 
 
+def check_results_folder(path: str) -> None:
+    """Refuse a ``--results`` folder that records could not be written to: an existing file, a
+    path under a file, or a place that cannot be created or written (a read-only folder,
+    ``/proc/x``). Called before any training, so nothing computed is lost. Missing folders are
+    created to try and removed again, so a refused or later-failing command leaves nothing.
+
+    :raises UsageError: naming the path and the reason, in one line.
+    """
+    import tempfile
+    from pathlib import Path
+
+    folder = Path(path)
+    if folder.exists() and not folder.is_dir():
+        raise UsageError(f"--results {path!r} is a file, not a folder")
+    missing = []
+    existing = folder.absolute()
+    while not existing.exists() and existing != existing.parent:
+        missing.append(existing)
+        existing = existing.parent
+    if not existing.is_dir():
+        raise UsageError(f"--results {path!r} cannot be created: {str(existing)!r} is a file, not a folder")
+    created: list[Path] = []
+    try:
+        for part in reversed(missing):
+            try:
+                part.mkdir()
+            except OSError as err:
+                raise UsageError(f"--results {path!r} cannot be created ({err.strerror or err})") from err
+            created.append(part)
+        for sub in (folder, folder / "runs", folder / "tables"):
+            if sub.exists() and not sub.is_dir():
+                raise UsageError(f"--results {path!r} holds a file {sub.name!r} where records go in a folder")
+            if sub.is_dir():
+                with tempfile.TemporaryFile(dir=sub):
+                    pass
+    except OSError as err:
+        raise UsageError(f"--results {path!r} cannot be written ({err.strerror or err})") from err
+    finally:
+        for part in reversed(created):
+            try:
+                part.rmdir()
+            except OSError:
+                pass
+
+
+RUNNER_ENV_KWARGS = {
+    "puzzles": "runs evaluate on the env's own splits (puzzles= is for direct env use: gym.make)",
+    "split": "runs train on the train split and evaluate on --splits (split= is for direct env use)",
+}
+"""Env kwargs the runner decides itself: ``bench run`` refuses them up front (given to a run, the
+runner fails after training (puzzles) or silently trains on another split (split))."""
+
+
+def check_run_env_kwargs(env_kwargs: dict[str, object]) -> None:
+    """Refuse env kwargs :data:`RUNNER_ENV_KWARGS` names (a ``None`` value is the default)."""
+    for name, reason in RUNNER_ENV_KWARGS.items():
+        if env_kwargs.get(name) is not None:
+            raise UsageError(f"--env-kwargs {name}= cannot be used with bench run: {reason}")
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     """Run every (agent, env, seed) and print a summary over seeds."""
     import gymnasium as gym
@@ -161,11 +231,13 @@ def cmd_run(args: argparse.Namespace) -> int:
             raise UsageError(f"agent {name!r} cannot play {unsupported} (it plays {agent.env_families} envs)")
     if args.probe_depths and not probed:
         raise UsageError("none of the agents has a depth-drift probe (--probe-depths)")
+    check_run_env_kwargs(env_kwargs)
     for env_id in args.env:
         try:
             gym.make(env_id, **env_kwargs).close()
-        except (TypeError, ValueError) as err:
+        except (gym.error.Error, OSError, TypeError, ValueError) as err:
             raise UsageError(f"{env_id}: {err}") from err
+    check_results_folder(args.results)
     specs = [
         RunSpec(
             agent=name,
@@ -215,6 +287,7 @@ def cmd_supervised(args: argparse.Namespace) -> int:
             spec.config()
         except ValueError as err:
             raise UsageError(str(err)) from err
+    check_results_folder(args.results)
     records = execute(specs, ResultStore(args.results), args.jobs, force=args.force)
     print(supervised_table(records))
     return 0
@@ -230,64 +303,40 @@ def load_table_specs(names: list[str]) -> list:
         raise UsageError(str(err)) from err
 
 
-def write_reports(specs: list, profile: str, results: str, out: str) -> None:
-    """Write one page per spec into ``out`` from the records under ``results``, then the index
-    and performance pages over every table of bench/specs/."""
+def table_command(args: argparse.Namespace, compute: bool) -> int:
+    """``bench table`` (``compute``) and ``bench report``: see :func:`bench.publish.table_pages`."""
     from pathlib import Path
 
-    from bench.pages import EXTRA_PAGES, collect_all, index_page, performance_page, wall_minutes
-    from bench.report import render
-    from bench.store import ResultStore
-    from bench.tables import available
+    from bench.publish import PublishError, table_pages
+    from bench.store import SHIPPED_RECORDS, ResultStore
 
-    store = ResultStore(results)
-    Path(out).mkdir(parents=True, exist_ok=True)
-    for spec in specs:
-        path = Path(out) / f"{spec.name}.md"
-        path.write_text(render(spec, profile, store, Path(out) / "figures"))
+    specs = load_table_specs(args.names)
+    check_results_folder(args.results)
+    add = None
+    if getattr(args, "add_agent", None):
+        add = (args.add_agent, key_values(args.agent_kwargs, "--agent-kwargs"))
+    elif getattr(args, "agent_kwargs", None):
+        raise UsageError("--agent-kwargs configures the agent of --add-agent; name one")
+    store = ResultStore(args.results, None if args.records == "none" else args.records or SHIPPED_RECORDS)
+    try:
+        written = table_pages(specs, args.profile, store, Path(args.out), compute, getattr(args, "jobs", 1),
+                              getattr(args, "executor", "local"), getattr(args, "address", None), add)
+    except (PublishError, RuntimeError) as err:
+        raise UsageError(str(err)) from err
+    for path in written:
         print(f"wrote {path}")
-    every = specs if {s.name for s in specs} >= set(available()) else load_table_specs([])
-    cells, wall = collect_all(every, profile, store), wall_minutes(store, profile)
-    (Path(out) / "performance.md").write_text(performance_page(every, profile, cells, wall))
-    extra = [name for name in EXTRA_PAGES if (Path(out) / name).exists()]
-    (Path(out) / "index.md").write_text(index_page(every, profile, cells, wall, extra))
-    print(f"wrote {Path(out) / 'performance.md'} and {Path(out) / 'index.md'}")
+    return 0
 
 
 def cmd_table(args: argparse.Namespace) -> int:
-    """Run every missing run of the tables (resuming; the costliest first, so the cores stay
-    busy to the end), record the wall time, then write the report pages."""
-    import time
-
-    from bench.executors import execute
-    from bench.runner import code_version
-    from bench.store import ResultStore
-    from bench.tables import estimated_cost
-
-    specs = load_table_specs(args.names)
-    store = ResultStore(args.results)
-    runs = list({run.key(): run for spec in specs for run in spec.run_specs(args.profile)}.values())
-    runs.sort(key=estimated_cost, reverse=True)
-    pending = sum(store.get(run.key()) is None for run in runs)
-    if pending:  # a session that computes something is timed, even if it is killed (pages.py)
-        sessions = store.sessions(args.profile)
-        session = {"started": time.time(), "ended": None, "runs": pending, "jobs": args.jobs, "code": code_version()}
-        store.put_sessions(args.profile, sessions + [session])
-    try:
-        execute(runs, store, args.jobs, args.executor, args.address)
-    except RuntimeError as err:
-        raise UsageError(str(err)) from err
-    if pending:
-        session["ended"] = time.time()
-        store.put_sessions(args.profile, sessions + [session])
-    write_reports(specs, args.profile, args.results, args.out)
-    return 0
+    """Run every stale or missing run of the tables (resuming; the costliest first, so the
+    cores stay busy to the end), record the wall time, then write the report pages."""
+    return table_command(args, compute=True)
 
 
 def cmd_report(args: argparse.Namespace) -> int:
     """Write the report pages from the records already stored (no training)."""
-    write_reports(load_table_specs(args.names), args.profile, args.results, args.out)
-    return 0
+    return table_command(args, compute=False)
 
 
 def cmd_tune(args: argparse.Namespace) -> int:
@@ -325,15 +374,15 @@ def cmd_tune(args: argparse.Namespace) -> int:
 
 
 def perf_agents() -> tuple[str, ...]:
-    """Agents ``bench perf train`` measures by default."""
-    from bench.perf import TRAIN_AGENTS
-
-    return TRAIN_AGENTS
+    """Agents ``bench perf train`` measures by default: ``bench.perf.TRAIN_AGENTS``, spelled out
+    because importing ``bench.perf`` (SB3, torch) would slow every ``bench`` command down; a test
+    checks the two agree."""
+    return ("ppo", "a2c", "dqn", "maskable-ppo", "qrdqn", "upi-trm")
 
 
 def build_parser() -> argparse.ArgumentParser:
     """Argument parser of every ``bench`` subcommand."""
-    parser = argparse.ArgumentParser(prog="bench", description="trm-bench command line")
+    parser = BenchArgumentParser(prog="bench", description="trm-bench command line")
     sub = parser.add_subparsers(dest="command", required=True)
     all_ids = list(envs.SUDOKU_IDS)
 
@@ -358,7 +407,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--seeds", nargs="+", type=non_negative_int, default=[0], help="seeds (default 0)")
     run.add_argument("--env-kwargs", nargs="*", default=[], metavar="K=V", help="env kwargs, e.g. masking=cell")
     run.add_argument("--agent-kwargs", nargs="*", default=[], metavar="K=V", help="agent config overrides")
-    run.add_argument("--episodes", type=positive_int, default=50, help="evaluation episodes per split")
+    run.add_argument(
+        "--episodes", type=positive_int, default=DEFAULT_EPISODES, help=f"evaluation episodes per split (default {DEFAULT_EPISODES})"
+    )
     run.add_argument(
         "--splits", nargs="+", choices=["test", "train", "val"], default=["test"], help="evaluated splits"
     )
@@ -382,6 +433,12 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--profile", choices=["full", "quick"], default="full", help="budgets and seeds")
         p.add_argument("--results", default="results", help="results folder (default results/)")
         p.add_argument("--out", default="reports", help="folder of the report pages (default reports/)")
+        p.add_argument(
+            "--records", default=None, metavar="DIR",
+            help="records shipped with reports, reused read-only (default: reports/records/; 'none': ignore them)",
+        )
+        p.add_argument("--add-agent", default=None, metavar="AGENT", help="add a row for this registered agent (plugins too)")
+        p.add_argument("--agent-kwargs", nargs="*", default=[], metavar="K=V", help="config of the --add-agent agent")
         p.set_defaults(func=func)
     table.add_argument("--jobs", type=positive_int, default=1, help="parallel runs (one torch thread each)")
     table.add_argument("--executor", choices=["local", "ray"], default="local", help="where runs execute")

@@ -11,6 +11,8 @@ import numpy as np
 
 import envs  # noqa: F401 - registers the ids
 
+DEFAULT_EPISODES = 50
+"""Evaluation episodes per split of a run when nothing else is said (the one home of this default)."""
 BatchPolicy = Callable[[np.ndarray, np.ndarray], np.ndarray]
 """``policy(obs (B, D), action_mask (B, A)) -> actions (B,)``."""
 

@@ -5,17 +5,27 @@ per table, machine)."""
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass
 from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
-from bench.report import Cells, claim_rows, collect, gain_claims
-from bench.runner import code_version
+from bench.markdown import table
+from bench.report import Cells, collect, judgements
 from bench.store import ResultStore
 from bench.tables import TableSpec
 
-Wall = tuple[float, int] | None
-"""Minutes and number of ``bench table`` sessions (:func:`wall_minutes`), or None."""
+
+@dataclass(frozen=True)
+class Wall:
+    """Wall time of the ``bench table`` sessions of one results folder that computed records
+    shown on the pages."""
+
+    folder: str
+    minutes: float
+    sessions: int
 
 EXTRA_PAGES = {
     "datasets.md": "dataset cards: sizes, clue histograms, class overlap, random-masked floors per masking regime",
@@ -30,41 +40,67 @@ def collect_all(specs: list[TableSpec], profile: str, store: ResultStore) -> dic
     return {spec.name: collect(spec, profile, store) for spec in specs}
 
 
-def wall_sentence(wall: Wall) -> list[str]:
-    """The lines saying how long the ``bench table`` sessions took (nothing if untimed)."""
-    if not wall:
+def wall_sentence(walls: list[Wall]) -> list[str]:
+    """The lines saying how long the ``bench table`` sessions took, per results folder
+    (nothing if untimed)."""
+    if not walls:
         return []
-    minutes, sessions = wall
-    plural = "s" if sessions > 1 else ""
+    parts = [f"**{w.minutes:.1f} min** in {w.sessions} session{'s' if w.sessions > 1 else ''} of `{w.folder}`" for w in walls]
     return [
         "",
-        f"Wall time of the `bench table` sessions that computed these records: **{minutes:.1f} min** "
-        f"({sessions} session{plural}; a killed one counts up to its last record).",
+        f"Wall time of the `bench table` sessions that computed these records: {'; '.join(parts)} "
+        "(a killed session counts up to its last record).",
     ]
 
 
-def wall_minutes(store: ResultStore, profile: str) -> Wall:
-    """Wall time of the ``bench table`` sessions that computed the current code version's
-    records under ``profile`` (minutes) and their count. A killed session counts up to its
-    last finished record."""
-    code = code_version()
-    sessions = [s for s in store.sessions(profile) if s["code"] == code]
-    if not sessions:
-        return None
+def session_minutes(sessions: list[dict[str, Any]], records: list[dict[str, Any]]) -> tuple[float, int]:
+    """Wall time (minutes) of the ``sessions`` that computed at least one of ``records`` (a
+    record counts for the session it was finished in), and their count. A killed session
+    (never ended) counts up to its last finished record."""
     finished = sorted(
-        datetime.strptime(r["created"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc).timestamp()
-        for r in store.all()
-        if r.get("code_version") == code
+        datetime.strptime(r["created"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc).timestamp() for r in records
     )
-    total = 0.0
-    for i, session in enumerate(sessions):
-        if session["ended"] is not None:
-            total += session["ended"] - session["started"]
+    ordered = sorted(sessions, key=lambda s: s["started"])
+    total, used = 0.0, 0
+    for i, session in enumerate(ordered):
+        limit = session["ended"] if session["ended"] is not None else ordered[i + 1]["started"] if i + 1 < len(ordered) else float("inf")
+        inside = [t for t in finished if session["started"] - 1 <= t <= limit + 1]  # created: whole seconds
+        if not inside:
             continue
-        limit = sessions[i + 1]["started"] if i + 1 < len(sessions) else float("inf")
-        inside = [t for t in finished if session["started"] <= t <= limit]
-        total += (inside[-1] - session["started"]) if inside else 0.0
-    return total / 60, len(sessions)
+        used += 1
+        total += (session["ended"] if session["ended"] is not None else inside[-1]) - session["started"]
+    return total / 60, used
+
+
+def wall_times(store: ResultStore, profile: str, cells: dict[str, Cells]) -> list[Wall]:
+    """Wall time per results folder (this store's, and the shipped records') of the sessions
+    that computed the records in ``cells``."""
+    records = list({r["key"]: r for c in cells.values() for rs in c.values() for r in rs if r is not None}.values())
+    shipped = store.shipped_sessions(profile)
+    local = [s for s in store.sessions(profile) if s not in shipped]  # a folder that computed the shipped records
+    walls = []
+    for folder, sessions in ((str(store.root), local), (str(store.shipped), shipped)):
+        minutes, used = session_minutes(sessions, records)
+        if used:
+            walls.append(Wall(_shown(folder), minutes, used))
+    return walls
+
+
+def shown_sessions(store: ResultStore, profile: str, cells: dict[str, Cells]) -> list[dict[str, Any]]:
+    """The sessions (of this folder and the shipped ones) that computed records in ``cells``:
+    what is shipped beside those records."""
+    records = [r for c in cells.values() for rs in c.values() for r in rs if r is not None]
+    out = []
+    for session in store.shipped_sessions(profile) + store.sessions(profile):
+        if session_minutes([session], records)[1] and session not in out:
+            out.append(session)
+    return sorted(out, key=lambda s: s["started"])
+
+
+def _shown(folder: str) -> str:
+    """A folder as pages name it: relative to the working directory when inside it."""
+    path = Path(folder).resolve()
+    return str(path.relative_to(Path.cwd())) if path.is_relative_to(Path.cwd()) else str(path)
 
 
 def compute_minutes(runs: dict) -> float:
@@ -75,37 +111,35 @@ def compute_minutes(runs: dict) -> float:
 
 def verdict_counts(spec: TableSpec, cells: Cells) -> Counter:
     """How many claims of the table hold, do not hold, or are inconclusive (claimed drift gains
-    included)."""
-    counts: Counter = Counter()
-    for column in spec.columns:
-        for claim in claim_rows(spec, column, cells) + gain_claims(spec, column, cells):
-            counts[claim["verdict"].split(" (")[0]] += 1
-    return counts
+    included), by :class:`bench.verdicts.Verdict`."""
+    return Counter(j.verdict for column in spec.columns for j in judgements(spec, column, cells))
 
 
-def index_page(specs: list[TableSpec], profile: str, cells: dict[str, Cells], wall: Wall, extra: list[str]) -> str:
-    """``reports/index.md``: one line per table with its claims' verdicts and wall time
-    (``cells`` from :func:`collect_all`, ``wall`` from :func:`wall_minutes`)."""
+def index_page(specs: list[TableSpec], profile: str, cells: dict[str, Cells], walls: list[Wall], extra: list[str]) -> str:
+    """``index.md``: one line per table written, with its claims' verdicts, its runs (current,
+    stale, missing) and its compute, and the wall time (``cells`` from :func:`collect_all`,
+    ``walls`` from :func:`wall_times`)."""
+    from bench.verdicts import Verdict
+
     lines = ["# trm-bench reports", "", f"Profile `{profile}`. Every page is generated from run records by `bench report`.", ""]
-    lines += ["| table | claims: holds / does not hold / inconclusive | runs with records | compute |", "|---|---|---|---|"]
+    rows = []
     for spec in specs:
         runs = cells[spec.name]
         counts = verdict_counts(spec, runs)
-        have = sum(r is not None for rs in runs.values() for r in rs)
-        total = sum(len(rs) for rs in runs.values())
-        verdicts = f"{counts['holds']} / {counts['does not hold']} / {counts['inconclusive']}"
-        compute = f"{compute_minutes(runs):.1f} min"
-        if spec.runs_table:
-            compute = f"(runs of {spec.runs_table})"
-        lines.append(f"| [{spec.title}]({spec.name}.md) | {verdicts} | {have} of {total} | {compute} |")
-    lines += wall_sentence(wall)
-    lines += ["", "Other pages:", ""]
-    lines += [f"- [{name}]({name}): {EXTRA_PAGES[name]}" for name in extra]
+        verdicts = " / ".join(str(counts[v]) for v in (Verdict.HOLDS, Verdict.DOES_NOT_HOLD, Verdict.INCONCLUSIVE))
+        have = f"{runs.count('fresh')} / {runs.count('stale')} / {runs.count('missing')}"
+        compute = f"(runs of {spec.runs_table})" if spec.runs_table else f"{compute_minutes(runs):.1f} min"
+        rows.append([f"[{spec.title}]({spec.name}.md)", verdicts, have, compute])
+    lines += table(["table", "claims: holds / does not hold / inconclusive", "runs: current / stale / missing", "compute"], rows)
+    lines += wall_sentence(walls)
+    if extra:
+        lines += ["", "Other pages:", ""]
+        lines += [f"- [{name}]({name}): {EXTRA_PAGES[name]}" for name in extra]
     return "\n".join(lines) + "\n"
 
 
-def performance_page(specs: list[TableSpec], profile: str, cells: dict[str, Cells], wall: Wall) -> str:
-    """``reports/performance.md``: env transitions per second of training, per agent and env,
+def performance_page(specs: list[TableSpec], profile: str, cells: dict[str, Cells], walls: list[Wall]) -> str:
+    """``performance.md``: env transitions per second of training, per agent and env,
     measured in the table runs themselves; compute per table; wall time; the machine."""
     rows, machines = [], set()
     seen = set()
@@ -115,21 +149,19 @@ def performance_page(specs: list[TableSpec], profile: str, cells: dict[str, Cell
                 if r is None or r.get("kind") == "supervised" or r["key"] in seen or not r["steps_done"]:
                     continue
                 seen.add(r["key"])
-                machines.add(f"{r['machine']['platform']}, {r['machine']['cpus']} CPUs")
+                machines.add(f"{r['machine']['platform']}, {r['machine']['cpus']} CPUs, CPU capability {r['machine'].get('cpu_capability', 'unrecorded')}")
                 rows.append(
                     {"agent": r["spec"]["agent"], "env": r["spec"]["env_id"], "steps/s": r["steps_done"] / max(r["train_time_s"], 1e-9)}
                 )
     lines = ["# Performance", "", f"Profile `{profile}`. Training throughput is env transitions per second of `learn`, "]
     lines[-1] += "one torch thread per run, measured in the table runs (jobs share the machine's cores)."
-    lines += ["", "| agent | env | runs | transitions/s (mean) | min | max |", "|---|---|---|---|---|---|"]
+    throughput = []
     if rows:
         frame = pd.DataFrame(rows).groupby(["agent", "env"], sort=True)["steps/s"]
-        for (agent, env), part in frame:
-            lines.append(f"| {agent} | {env} | {len(part)} | {part.mean():,.0f} | {part.min():,.0f} | {part.max():,.0f} |")
-    lines += ["", "| table | compute (training + evaluation, summed over runs) |", "|---|---|"]
-    for spec in specs:
-        if not spec.runs_table:
-            lines.append(f"| {spec.name} | {compute_minutes(cells[spec.name]):.1f} min |")
-    lines += wall_sentence(wall)
+        throughput = [[agent, env, len(part), f"{part.mean():,.0f}", f"{part.min():,.0f}", f"{part.max():,.0f}"] for (agent, env), part in frame]
+    lines += ["", *table(["agent", "env", "runs", "transitions/s (mean)", "min", "max"], throughput)]
+    compute = [[spec.name, f"{compute_minutes(cells[spec.name]):.1f} min"] for spec in specs if not spec.runs_table]
+    lines += ["", *table(["table", "compute (training + evaluation, summed over runs)"], compute)]
+    lines += wall_sentence(walls)
     lines += ["", "Machine: " + ("; ".join(sorted(machines)) or "-")]
     return "\n".join(lines) + "\n"

@@ -9,36 +9,68 @@ cannot be told apart from doing nothing. A run without a record shows as "missin
 from __future__ import annotations
 
 import subprocess
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from bench.runner import REPO_ROOT
-from bench.stats import iqm, ratio_interval, stratified_bootstrap_ci, wilson_interval
+from agents.registry import REPO_ROOT
+from bench.markdown import table
+from bench.stats import iqm, ratio_interval, stratified_bootstrap_ci
 from bench.store import ResultStore
 from bench.tables import Column, Row, TableSpec
+from bench.verdicts import Judgement, Verdict, judge_claim, judge_count, judge_gain, number, versus_references
 
 MISSING = "missing"
 TOP_LEVEL = ("params", "actor_params")
 """Metrics a record holds at its top level (parameter counts), not per split."""
 TRIVIAL_PREDICTORS = {"zero": "all-zero predictor", "const": "constant predictor (the most frequent training target)"}
 """Trivial references stored in every supervised record (see agents.supervised.train)."""
-RELATIVE_TOLERANCE = 0.10
-"""A parameter count marked ``approx`` (the source wrote "~") holds within this relative distance."""
-APPROX_TOLERANCE = 0.01
-"""A measured claim marked ``approx`` allows this relative distance ("~100%": 99% to 101%)."""
+
+Key = tuple[str, str]
+COMPONENT_NAMES = {"protocol": "protocol code", "env": "env code", "agent": "agent code", "tuned": "tuned-hyperparameter"}
+"""How provenance names each component of a record (:meth:`bench.runner.RunSpec.components`)."""
 
 
-Cells = dict[tuple[str, str], list[dict[str, Any] | None]]
-"""The records of a table: (row id, column id) -> one record per seed (None where missing)."""
+class Cells(dict):
+    """The records of a table: (row id, column id) -> one *fresh* record per seed (None where
+    missing or stale); :attr:`stale` maps a cell to the components whose code changed since
+    one of its records was computed."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stale: dict[Key, tuple[str, ...]] = {}
+        self.stale_records: list[dict[str, Any]] = []
+
+    def absent(self, key: Key) -> str:
+        """How a cell without (fresh) values shows: ``stale (agent changed)`` or ``missing``."""
+        changed = self.stale.get(key)
+        return f"stale ({', '.join(changed)} changed)" if changed else MISSING
+
+    def count(self, status: str) -> int:
+        """Runs that are ``fresh``, ``stale`` or ``missing``."""
+        fresh = sum(r is not None for rs in self.values() for r in rs)
+        total = sum(len(rs) for rs in self.values())
+        stale = len(self.stale_records)
+        return {"fresh": fresh, "stale": stale, "missing": total - fresh - stale}[status]
+
+    def records(self) -> list[dict[str, Any]]:
+        """Every record shown, fresh and stale (what ships with the page)."""
+        return [r for rs in self.values() for r in rs if r is not None] + self.stale_records
 
 
 def collect(spec: TableSpec, profile: str, store: ResultStore) -> Cells:
-    """Records of every cell, one per seed of ``profile`` (None where a run has no record)."""
-    out = {}
+    """Records of every cell, one per seed of ``profile`` (None where a run has no fresh
+    record; stale ones are named in :attr:`Cells.stale`)."""
+    out = Cells()
     for row, column in spec.cells():
-        out[(row.id, column.id)] = [store.get(spec.run_spec(row, column, s, profile).key()) for s in spec.seeds(profile)]
+        lookups = [store.lookup(spec.run_spec(row, column, s, profile)) for s in spec.seeds(profile)]
+        out[(row.id, column.id)] = [lookup.fresh for lookup in lookups]
+        changed = sorted({c for lookup in lookups for c in lookup.stale})
+        if changed:
+            out.stale[(row.id, column.id)] = tuple(changed)
+            out.stale_records += [lookup.record for lookup in lookups if lookup.status == "stale"]
     return out
 
 
@@ -62,92 +94,26 @@ def metric_values(records: list[dict[str, Any] | None], split: str, metric: str)
     return np.array([r["metrics"][split][metric] for r in records], dtype=float)
 
 
-def fmt(value: float) -> str:
-    """A number as a table shows it: large integers with separators, small values with three
-    significant digits, else three decimals."""
-    if float(value).is_integer() and abs(value) >= 100:
-        return f"{int(value):,}"
-    if 0 < abs(value) < 0.01:
-        return f"{value:.3g}"
-    return f"{value:.3f}"
-
-
-def count(values: np.ndarray | None) -> str:
-    """A per-seed count (parameters) as one integer, or ``missing``."""
-    return MISSING if values is None else f"{int(values.mean()):,}"
+def count(values: np.ndarray | None, absent: str = MISSING) -> str:
+    """A per-seed count (parameters) as one integer, or ``absent``."""
+    return absent if values is None else f"{int(values.mean()):,}"
 
 
 IQM_MIN_SEEDS = 5
 """From this many seeds on, the interquartile mean is shown too (rliable's recommendation)."""
 
 
-def summary_cell(values: np.ndarray | None) -> str:
+def summary_cell(values: np.ndarray | None, absent: str = MISSING) -> str:
     """``mean +- std [low, high]`` (95% bootstrap over seeds; with at least
-    :data:`IQM_MIN_SEEDS` seeds also the IQM and its interval), or ``missing``."""
+    :data:`IQM_MIN_SEEDS` seeds also the IQM and its interval), or ``absent``."""
     if values is None:
-        return MISSING
+        return absent
     low, high = stratified_bootstrap_ci(values)
-    cell = f"{fmt(values.mean())} +- {fmt(values.std(ddof=0))} [{fmt(low)}, {fmt(high)}]"
+    cell = f"{number(values.mean())} +- {number(values.std(ddof=0))} [{number(low)}, {number(high)}]"
     if len(values) >= IQM_MIN_SEEDS:
         iqm_low, iqm_high = stratified_bootstrap_ci(values, iqm)
-        cell += f"; IQM {fmt(iqm(values))} [{fmt(iqm_low)}, {fmt(iqm_high)}]"
+        cell += f"; IQM {number(iqm(values))} [{number(iqm_low)}, {number(iqm_high)}]"
     return cell
-
-
-def claim_band(claimed: float, n: int | None, approx: bool) -> tuple[float, float]:
-    """The values the claim allows: its 95% Wilson interval when the source says how many
-    episodes it rests on (``n``), +-1% when it wrote "~", else the point itself."""
-    if n:
-        return wilson_interval(round(claimed * n), n)
-    if approx:
-        return claimed - APPROX_TOLERANCE * abs(claimed), claimed + APPROX_TOLERANCE * abs(claimed)
-    return claimed, claimed
-
-
-def verdict(claimed: float, values: np.ndarray | None, approx: bool, exact: bool = False, n: int | None = None) -> str:
-    """``holds`` / ``does not hold`` / ``inconclusive`` for one claim against per-seed values.
-
-    Exact quantities (parameter counts) must match (within 10% if the source wrote "~").
-    Measured ones are judged by comparing the 95% interval over seeds with the claim's band
-    (:func:`claim_band`): no overlap -> does not hold; the measured mean inside the band, or a
-    point claim inside the interval -> holds; otherwise (the interval straddles the band's edge)
-    inconclusive. One seed is always inconclusive unless it misses the band.
-    """
-    if values is None:
-        return f"inconclusive ({MISSING})"
-    measured = float(values.mean())
-    if exact:
-        ok = abs(measured - claimed) <= (RELATIVE_TOLERANCE * abs(claimed) if approx else 0)
-        return "holds" if ok else f"does not hold ({fmt(measured)} as built)"
-    band_low, band_high = claim_band(claimed, n, approx)
-    low, high = stratified_bootstrap_ci(values)
-    if high < band_low or low > band_high:
-        return f"does not hold (measured {'higher' if measured > claimed else 'lower'})"
-    if len(values) < 2:
-        return "inconclusive (1 seed)"
-    if band_low <= measured <= band_high or (band_low == band_high and low <= claimed <= high):
-        return "holds"
-    return "inconclusive (the interval straddles the claim's range)"
-
-
-def trivial_note(claimed: float, n: int | None, trivial: dict[str, float]) -> str:
-    """Whether a claimed value can be told apart from the trivial references' values.
-
-    With ``n`` (the episodes behind the claim), the claim's 95% Wilson interval is used;
-    otherwise a trivial reference within 0.005 of the claim (or above it) is indistinguishable.
-    """
-    notes = []
-    for name, value in trivial.items():
-        if n:
-            low, high = claim_band(claimed, n, False)
-            interval = f"the claim's 95% interval over its {n} episodes is [{fmt(low)}, {fmt(high)}]"
-            if value > high:
-                notes.append(f"**below** the {name} ({fmt(value)}; {interval})")
-            elif value >= low:
-                notes.append(f"**cannot be told apart** from the {name} ({fmt(value)}; {interval})")
-        elif value >= claimed - 0.005:
-            notes.append(f"**cannot be told apart** from the {name} ({fmt(value)}, as high as the claim)")
-    return "; ".join(notes) or "above the trivial references"
 
 
 def _split_metrics(spec: TableSpec, column: Column) -> list[tuple[str, str]]:
@@ -172,57 +138,78 @@ def _trivial_values(spec: TableSpec, column: Column, row: Row, cells: dict, metr
     return out
 
 
-def claim_rows(spec: TableSpec, column: Column, cells: dict) -> list[dict[str, str]]:
-    """Each claim of the source in ``column``: the claimed and measured values, the verdict and
-    (for measured quantities) the comparison with the trivial references of the same setting."""
+@dataclass(frozen=True)
+class Claim:
+    """One claim of the source beside what was measured: the judgement is data, the other
+    fields are the page's text."""
+
+    row: str
+    metric: str
+    claimed: str
+    measured: str
+    judgement: Judgement
+    versus: str = ""
+
+
+def claim_rows(spec: TableSpec, column: Column, cells: Cells) -> list[Claim]:
+    """Each claim of the source in ``column``: the claimed and measured values, the judgement
+    and (for measured quantities) the measured values against the trivial references of the
+    same setting."""
     out = []
     for row in spec.rows:
-        if (row.id, column.id) not in cells:
+        key = (row.id, column.id)
+        if key not in cells:
             continue
-        records = cells[(row.id, column.id)]
+        records = cells[key]
         claim = row.claimed.get(column.id) or {}
         for metric, claimed in sorted(claim.items()):
             if metric in ("n", "approx", "split"):
                 continue
             split = claim.get("split", column.claim_split if spec.kind == "rl" else "test")
             values = metric_values(records, split, metric)
-            is_params = metric in TOP_LEVEL
-            trivial = ""
-            if not is_params and spec.kind != "drift":
-                trivial = trivial_note(claimed, claim.get("n"), _trivial_values(spec, column, row, cells, metric, split))
+            is_count = metric in TOP_LEVEL
+            if values is None:
+                judgement = Judgement(Verdict.INCONCLUSIVE, cells.absent(key))
+            elif is_count:
+                judgement = judge_count(claimed, values, claim.get("approx", False))
+            else:
+                judgement = judge_claim(claimed, values, claim.get("approx", False), claim.get("n"))
+            versus = ""
+            if not is_count and spec.kind != "drift" and values is not None:
+                versus = versus_references(values, _trivial_values(spec, column, row, cells, metric, split))
             out.append(
-                {
-                    "row": row.label,
-                    "metric": metric if is_params or spec.kind == "drift" else f"{metric} ({split})",
-                    "claimed": f"{'~' if claim.get('approx') else ''}{fmt(claimed)}",
-                    "measured": count(values) if is_params else summary_cell(values),
-                    "verdict": verdict(claimed, values, claim.get("approx", False), is_params, claim.get("n")),
-                    "trivial": trivial,
-                }
+                Claim(
+                    row=row.label,
+                    metric=metric if is_count or spec.kind == "drift" else f"{metric} ({split})",
+                    claimed=f"{'~' if claim.get('approx') else ''}{number(claimed)}",
+                    measured=count(values, cells.absent(key)) if is_count else summary_cell(values, cells.absent(key)),
+                    judgement=judgement,
+                    versus=versus,
+                )
             )
     return out
 
 
-def claims_table(spec: TableSpec, column: Column, cells: dict) -> list[str]:
+def claims_table(spec: TableSpec, column: Column, cells: Cells) -> list[str]:
     """The markdown of :func:`claim_rows` (nothing when the column has no claim)."""
     claims = claim_rows(spec, column, cells)
     if not claims:
         return []
-    lines = ["", "Claimed by the source, beside what was measured here:", ""]
-    lines += ["| row | metric | claimed | measured | verdict | vs the trivial reference |", "|---|---|---|---|---|---|"]
-    keys = ("row", "metric", "claimed", "measured", "verdict", "trivial")
-    return lines + ["| " + " | ".join(c[k] for k in keys) + " |" for c in claims]
+    headers = ["row", "metric", "claimed", "measured", "verdict", "measured vs the trivial reference"]
+    rows = [[c.row, c.metric, c.claimed, c.measured, str(c.judgement), c.versus] for c in claims]
+    return ["", "Claimed by the source, beside what was measured here:", "", *table(headers, rows)]
 
 
-def drift_section(spec: TableSpec, column: Column, cells: dict) -> list[str]:
+def drift_section(spec: TableSpec, column: Column, cells: Cells, heading: str) -> list[str]:
     """Depth-drift probe of each row at each probed depth, and the ratio of the first row's
     drift to the second's (the contraction's gain)."""
-    lines = [f"## {column.label}", "", "| row | depth | " + " | ".join(spec.metrics) + " |", "|" + "---|" * (2 + len(spec.metrics))]
+    rows = []
     for row in spec.rows:
         records = cells[(row.id, column.id)]
         for depth in row.probe_depths:
-            cells_out = [summary_cell(metric_values(records, "", f"{m}@{depth}")) for m in spec.metrics]
-            lines.append("| " + " | ".join([row.label, str(depth), *cells_out]) + " |")
+            absent = cells.absent((row.id, column.id))
+            rows.append([row.label, depth, *(summary_cell(metric_values(records, "", f"{m}@{depth}"), absent) for m in spec.metrics)])
+    lines = [heading, "", *table(["row", "depth", *spec.metrics], rows)]
     if len(spec.rows) == 2:
         lines += gain_lines(spec, column, cells)
     lines += claims_table(spec, column, cells)
@@ -233,7 +220,7 @@ def drift_section(spec: TableSpec, column: Column, cells: dict) -> list[str]:
                 values = [point.get(m) for m in spec.metrics]
                 seeds_rows.append(
                     [row.label, str(record["spec"]["seed"]), str(point["depth"])]
-                    + [MISSING if v is None else fmt(v) for v in values]
+                    + [MISSING if v is None else number(v) for v in values]
                 )
     return lines + folded_seeds(["row", "seed", "depth", *spec.metrics], seeds_rows) + [""]
 
@@ -242,106 +229,117 @@ def folded_seeds(head: list[str], rows: list[list[str]]) -> list[str]:
     """Per-seed values in a folded ``<details>`` section (nothing without rows)."""
     if not rows:
         return []
-    lines = ["", "<details><summary>Per-seed values</summary>", "", "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    return lines + ["| " + " | ".join(r) + " |" for r in rows] + ["", "</details>"]
+    return ["", "<details><summary>Per-seed values</summary>", "", *table(head, rows), "", "</details>"]
 
 
-def gain_lines(spec: TableSpec, column: Column, cells: dict) -> list[str]:
+@dataclass(frozen=True)
+class Gain:
+    """A drift ratio (first row over second) at one metric, with its claim if any."""
+
+    metric: str
+    claimed: float | None
+    measured: str
+    judgement: Judgement | None
+    above_one: bool | None
+    """Whether the ratio is above 1 (None: missing)."""
+
+
+def gains(spec: TableSpec, column: Column, cells: Cells, metrics: list[str]) -> list[Gain]:
+    """The drift ratio of the first row over the second for each of ``metrics``
+    (``delta_v@16``), with a 95% bootstrap interval and, where the source claims one, a
+    judgement: holds when the claim lies in the interval."""
+    claims = spec.gains.get(column.id, {})
+    if not metrics:
+        return []
+    first, second = spec.rows
+    out = []
+    for metric in metrics:
+        claimed = claims.get(metric)
+        a = metric_values(cells[(first.id, column.id)], "", metric)
+        b = metric_values(cells[(second.id, column.id)], "", metric)
+        if a is None or b is None:
+            absent = cells.absent((first.id if a is None else second.id, column.id))
+            judgement = None if claimed is None else Judgement(Verdict.INCONCLUSIVE, absent)
+            out.append(Gain(metric, claimed, absent, judgement, None))
+            continue
+        point, low, high = ratio_interval(a, b)
+        judgement = None if claimed is None else judge_gain(claimed, point, low, high, len(a))
+        out.append(Gain(metric, claimed, f"{point:.1f}x [{low:.1f}, {high:.1f}]", judgement, point > 1))
+    return out
+
+
+def gain_claims(spec: TableSpec, column: Column, cells: Cells) -> list[Gain]:
+    """The source's claimed drift gains of ``column`` (see :func:`gains`)."""
+    return gains(spec, column, cells, sorted(spec.gains.get(column.id, {})))
+
+
+def gain_lines(spec: TableSpec, column: Column, cells: Cells) -> list[str]:
     """Drift of the first row over the second at each depth with a 95% bootstrap interval of
     the ratio, whether it exceeds 1 at every depth, and the source's claimed gains."""
     first, second = spec.rows
     drifts = [m for m in spec.metrics if m.startswith("delta")]
-    lines = ["", f"Gain: drift of {first.label} / drift of {second.label} [95% bootstrap interval]:", ""]
-    lines += ["| depth | " + " | ".join(drifts) + " |", "|" + "---|" * (1 + len(drifts))]
-    lower_everywhere: bool | None = True
+    rows, above = [], []
     for depth in first.probe_depths:
-        cells_out = []
-        for metric in drifts:
-            a = metric_values(cells[(first.id, column.id)], "", f"{metric}@{depth}")
-            b = metric_values(cells[(second.id, column.id)], "", f"{metric}@{depth}")
-            if a is None or b is None:
-                cells_out.append(MISSING)
-                lower_everywhere = None
-                continue
-            point, low, high = ratio_interval(a, b)
-            if lower_everywhere is not None:
-                lower_everywhere &= point > 1
-            cells_out.append(f"{point:.1f}x [{low:.1f}, {high:.1f}]")
-        lines.append(f"| {depth} | " + " | ".join(cells_out) + " |")
-    answer = MISSING if lower_everywhere is None else "yes" if lower_everywhere else "no"
+        measured = gains(spec, column, cells, [f"{m}@{depth}" for m in drifts])
+        rows.append([depth, *(g.measured for g in measured)])
+        above += [g.above_one for g in measured]
+    answer = MISSING if None in above else "yes" if all(above) else "no"
+    lines = ["", f"Gain: drift of {first.label} / drift of {second.label} [95% bootstrap interval]:", ""]
+    lines += table(["depth", *drifts], rows)
     lines += ["", f"{second.label} lowers every drift at every depth: **{answer}**."]
     claims = gain_claims(spec, column, cells)
     if claims:
-        lines += ["", "| claimed gain | claimed | measured [95% interval] | verdict |", "|---|---|---|---|"]
-        lines += [f"| {c['metric']} | {c['claimed']}x | {c['measured']} | {c['verdict']} |" for c in claims]
+        rows = [[c.metric, f"{c.claimed}x", c.measured, str(c.judgement)] for c in claims]
+        lines += ["", *table(["claimed gain", "claimed", "measured [95% interval]", "verdict"], rows)]
     return lines
 
 
-def gain_claims(spec: TableSpec, column: Column, cells: dict) -> list[dict[str, str]]:
-    """The source's claimed drift gains of ``column`` (first row over second), each with the
-    measured ratio, its 95% bootstrap interval and a verdict: holds when the claim lies in the
-    interval."""
-    claims = spec.gains.get(column.id, {})
-    if not claims:
-        return []
-    first, second = spec.rows
-    rows = []
-    for metric, claimed in sorted(claims.items()):
-        a = metric_values(cells[(first.id, column.id)], "", metric)
-        b = metric_values(cells[(second.id, column.id)], "", metric)
-        if a is None or b is None:
-            rows.append({"metric": metric, "claimed": claimed, "measured": MISSING, "verdict": f"inconclusive ({MISSING})"})
-            continue
-        point, low, high = ratio_interval(a, b)
-        if len(a) < 2:
-            word = "inconclusive (1 seed)"
-        elif low <= claimed <= high:
-            word = "holds"
-        else:
-            word = f"does not hold (measured {'higher' if point > claimed else 'lower'})"
-        rows.append({"metric": metric, "claimed": claimed, "measured": f"{point:.1f}x [{low:.1f}, {high:.1f}]", "verdict": word})
-    return rows
+def judgements(spec: TableSpec, column: Column, cells: Cells) -> list[Judgement]:
+    """Every judgement of ``column``: its claims and its claimed drift gains."""
+    return [c.judgement for c in claim_rows(spec, column, cells)] + [g.judgement for g in gain_claims(spec, column, cells) if g.judgement]
 
 
-def column_section(spec: TableSpec, column: Column, cells: dict) -> list[str]:
-    """The measured table, the claims table and the per-seed values of one column."""
+def column_section(spec: TableSpec, column: Column, cells: Cells, profile: str) -> list[str]:
+    """The heading (with the budget and seeds of ``profile``), the measured table, the claims
+    table and the per-seed values of one column."""
+    heading = f"## {column.label} ({spec.budget(column, profile)})"
     if spec.kind == "drift":
-        return drift_section(spec, column, cells)
+        return drift_section(spec, column, cells, heading)
     pairs = _split_metrics(spec, column)
     counts = ["params", "actor_params"] if spec.kind == "rl" else ["params"]
     headers = ["row", *counts] + [f"{m} ({s})" if s != "test" else m for s, m in pairs]
     if spec.kind == "supervised":
         headers += [f"{TRIVIAL_PREDICTORS[k].split(' (')[0]} {m}" for k in TRIVIAL_PREDICTORS for m in spec.metrics]
-    lines = [f"## {column.label}", "", "| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
-    seeds_rows = []
+    rows, seeds_rows = [], []
     for row in spec.rows:
-        if (row.id, column.id) not in cells:
+        key = (row.id, column.id)
+        if key not in cells:
             continue
-        records = cells[(row.id, column.id)]
-        line = [row.label] + [count(metric_values(records, "", c)) for c in counts]
-        line += [summary_cell(metric_values(records, s, m)) for s, m in pairs]
+        records, absent = cells[key], cells.absent(key)
+        line = [row.label] + [count(metric_values(records, "", c), absent) for c in counts]
+        line += [summary_cell(metric_values(records, s, m), absent) for s, m in pairs]
         if spec.kind == "supervised":
-            for key in TRIVIAL_PREDICTORS:
+            for predictor in TRIVIAL_PREDICTORS:
                 for m in spec.metrics:
-                    values = metric_values(records, "test", f"{key}_{m}")
-                    line.append(MISSING if values is None else fmt(values.mean()))
-        lines.append("| " + " | ".join(line) + " |")
+                    values = metric_values(records, "test", f"{predictor}_{m}")
+                    line.append(absent if values is None else number(values.mean()))
+        rows.append(line)
         for seed_record in records:
             if seed_record is not None:
                 values = [seed_record["metrics"].get(s, {}).get(m) for s, m in pairs]
                 seeds_rows.append(
-                    [row.label, str(seed_record["spec"]["seed"])] + [MISSING if v is None else fmt(v) for v in values]
+                    [row.label, str(seed_record["spec"]["seed"])] + [MISSING if v is None else number(v) for v in values]
                 )
+    lines = [heading, "", *table(headers, rows)]
     lines += claims_table(spec, column, cells)
     lines += folded_seeds(["row", "seed"] + [f"{m} ({s})" for s, m in pairs], seeds_rows)
     return lines + [""]
 
 
-def provenance(spec: TableSpec, profile: str, cells: dict) -> list[str]:
-    """Commit, code versions, packages, machine and compute time of the records shown."""
+def provenance(spec: TableSpec, profile: str, cells: Cells) -> list[str]:
+    """Spec file, commit, code versions, packages, machine and compute time of the records shown."""
     records = [r for rs in cells.values() for r in rs if r is not None]
     total = sum(r.get("train_time_s", 0.0) + r.get("eval_time_s", 0.0) for r in records)
-    missing = sum(r is None for rs in cells.values() for r in rs)
     try:
         git = ["git", "-C", str(REPO_ROOT)]
         commit = subprocess.run([*git, "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True).stdout.strip()
@@ -350,18 +348,27 @@ def provenance(spec: TableSpec, profile: str, cells: dict) -> list[str]:
         commit += " (with uncommitted changes)" if dirty.strip() else ""
     except (OSError, subprocess.CalledProcessError):
         commit = "unknown"
-    lines = ["## Provenance", "", f"- profile: `{profile}`, seeds {spec.seeds(profile)}, budgets as in `bench/specs/{spec.name}.yaml`"]
-    lines.append(f"- runs: {len(records)} with records, {missing} missing; compute {total:.0f} s (training + evaluation, summed over runs)")
-    lines.append(f"- report written at commit `{commit}`; records' code versions: {', '.join(sorted({r['code_version'] for r in records})) or '-'}")
+    source = spec.path.resolve() if spec.path else None
+    where = f"`{source.relative_to(REPO_ROOT)}`" if source and source.is_relative_to(REPO_ROOT) else f"`{source}`"
+    lines = ["## Provenance", "", f"- spec: {where}; profile `{profile}`, seeds {spec.seeds(profile)}"]
+    lines.append(
+        f"- runs: {cells.count('fresh')} with current records, {cells.count('stale')} stale, {cells.count('missing')} missing; "
+        f"compute {total:.0f} s (training + evaluation, summed over runs)"
+    )
+    lines.append(f"- report written at commit `{commit}`")
+    for component in COMPONENT_NAMES:
+        found = sorted({r["components"][component] for r in records if component in r.get("components", {})})
+        if found:
+            lines.append(f"- {COMPONENT_NAMES[component]} versions of the records: {', '.join(found)}")
     if records:
         versions = records[0]["versions"]
         lines.append("- packages: " + ", ".join(f"{k} {v}" for k, v in sorted(versions.items())))
-        machine = records[0]["machine"]
-        lines.append(f"- machine: {machine['platform']}, {machine['cpus']} CPUs, {machine['torch_threads']} torch thread(s) per run")
+        machines = sorted({f"{r['machine']['platform']}, {r['machine']['cpus']} CPUs, CPU capability {r['machine'].get('cpu_capability', 'unrecorded')}" for r in records})
+        lines.append(f"- machine: {'; '.join(machines)}; {records[0]['machine']['torch_threads']} torch thread(s) per run")
     return lines
 
 
-def figure(spec: TableSpec, column: Column, cells: dict, figures: Path | None) -> list[str]:
+def figure(spec: TableSpec, column: Column, cells: Cells, figures: Path | None) -> list[str]:
     """Draw the column's figure into ``figures`` (learning curves, or drift against depth) and
     return the markdown that shows it (nothing when there is no folder or nothing to draw)."""
     if figures is None:
@@ -380,17 +387,18 @@ def figure(spec: TableSpec, column: Column, cells: dict, figures: Path | None) -
     return [f"![{column.id}]({figures.name}/{path.name})", ""] if drawn else []
 
 
-def render(spec: TableSpec, profile: str, store: ResultStore, figures: Path | None = None) -> str:
-    """The markdown page of ``spec`` under ``profile`` from the records in ``store``; with
-    ``figures`` (a folder beside the page) its plots are drawn there and shown."""
-    cells = collect(spec, profile, store)
+def render(spec: TableSpec, profile: str, cells: Cells, figures: Path | None = None) -> str:
+    """The markdown page of ``spec`` under ``profile`` from its records ``cells``
+    (:func:`collect`); with ``figures`` (a folder beside the page) its plots are drawn there and
+    shown."""
     lines = [f"# {spec.title}", "", f"Source of the claims: {spec.source}.", "", spec.note, ""]
     lines.append(
         "Measured values are mean +- std over seeds [95% stratified bootstrap interval over seeds; "
-        "with 3 seeds it is close to the range of the seeds]."
+        "with 3 seeds it is close to the range of the seeds]. A cell whose records were computed "
+        "by code that has changed since shows as stale, naming what changed."
     )
     lines.append("")
     for column in spec.columns:
-        section = column_section(spec, column, cells)
+        section = column_section(spec, column, cells, profile)
         lines += section[:1] + [""] + figure(spec, column, cells, figures) + section[2:]
     return "\n".join(lines + provenance(spec, profile, cells)) + "\n"

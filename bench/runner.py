@@ -1,8 +1,11 @@
-"""One run, start to finish: build the agent, train within the budget, evaluate, record.
+"""One run, start to finish: resolve the tuned hyperparameters, build the agent, train within
+the budget, evaluate, record.
 
-A run is ``(table, agent, agent config, env id, env kwargs, budget, seed)`` plus the evaluation
-settings; its key hashes all of these and the code version (DESIGN section 6). The runner owns
-seeding, evaluation (one protocol for every agent) and the record's contents.
+A run is ``(agent, agent config, env id, env kwargs, budget, seed)`` plus the evaluation
+settings; its key hashes these (the run's identity: the same run in two tables is one record).
+Its record also stores the versions of the code it depends on (:mod:`bench.versions`), so a
+record whose code changed is *stale*, not lost (DESIGN section 6). The runner owns seeding,
+evaluation (one protocol for every agent) and the record's contents.
 """
 
 from __future__ import annotations
@@ -21,16 +24,15 @@ from typing import Any, Protocol
 import numpy as np
 import torch
 
-from agents.registry import REPO_ROOT, Agent, make_agent, plugin_source_version, supports
-from bench.evaluation import EpisodeResults, run_episodes
+from agents.registry import Agent, make_agent, supports
+from bench import versions
+from bench.evaluation import DEFAULT_EPISODES, EpisodeResults, run_episodes
 from bench.store import ResultStore
 from envs import num_instances
+from sweeps.hyperparams import load_tuned
 
-CODE_DIRS = ("envs", "agents", "sweeps")
-CODE_FILES = ("bench/runner.py", "bench/evaluation.py", "bench/supervised.py")
 CURVE_FRACTIONS = (0.25, 0.5, 0.75)
 """Budget fractions at which the learning curve is evaluated (the final point is the result)."""
-DEFAULT_EPISODES = 50
 PACKAGES = ("numpy", "torch", "gymnasium", "stable_baselines3", "sb3_contrib")
 
 
@@ -38,7 +40,10 @@ class Spec(Protocol):
     """What the executors and the store need of a run's spec (RunSpec, SupervisedSpec)."""
 
     def key(self) -> str:
-        """Content hash of the spec and the code version."""
+        """Content hash of the run's identity (its fields, no code version)."""
+
+    def components(self) -> dict[str, str]:
+        """Current version of each component of the code the run depends on."""
 
     def label(self) -> str:
         """Short human-readable name."""
@@ -57,7 +62,6 @@ class RunSpec:
     seed: int
     env_kwargs: dict[str, Any] = field(default_factory=dict)
     agent_config: dict[str, Any] = field(default_factory=dict)
-    table: str = "adhoc"
     episodes: int = DEFAULT_EPISODES
     splits: tuple[str, ...] = ("test",)
     probe_depths: tuple[int, ...] = ()
@@ -67,11 +71,19 @@ class RunSpec:
     its maze agents on sampled episodes)."""
 
     def key(self) -> str:
-        """Content hash of the spec, the code version and a plugin agent's own source (24 hex
-        digits)."""
-        code = {"code": code_version(), "agent_code": plugin_source_version(self.agent)}
-        payload = json.dumps({"spec": asdict(self), **code}, sort_keys=True, default=str)
+        """Content hash of the spec's fields (24 hex digits): the run's identity."""
+        payload = json.dumps({"spec": asdict(self)}, sort_keys=True, default=str)
         return hashlib.sha256(payload.encode()).hexdigest()[:24]
+
+    def components(self) -> dict[str, str]:
+        """Versions of the env family's code, the agent's code, the tuned hyperparameters it
+        uses and the protocol (:mod:`bench.versions`)."""
+        return {
+            "env": versions.env_version(self.env_id),
+            "agent": versions.agent_version(self.agent),
+            "tuned": tuned_version(self.env_id, self.agent),
+            "protocol": versions.protocol_version("rl"),
+        }
 
     def label(self) -> str:
         """Short human-readable name: agent on env (kwargs), seed."""
@@ -83,16 +95,11 @@ class RunSpec:
         return run(self, progress_position)
 
 
-@lru_cache(maxsize=1)
-def code_version() -> str:
-    """SHA-256 (16 hex digits) of every source and tuned-parameter file that can change a result."""
-    h = hashlib.sha256()
-    files = [p for d in CODE_DIRS for p in (REPO_ROOT / d).rglob("*") if p.suffix in {".py", ".yaml", ".npz"}]
-    files += [REPO_ROOT / f for f in CODE_FILES]
-    for path in sorted(files):
-        h.update(str(path.relative_to(REPO_ROOT)).encode())
-        h.update(path.read_bytes())
-    return h.hexdigest()[:16]
+@lru_cache(maxsize=None)
+def tuned_version(env_id: str, agent: str) -> str:
+    """Version of the tuned hyperparameters ``agent`` uses on ``env_id`` (their values, not the
+    provenance lines of their file; the same for every agent without a tuned file)."""
+    return versions.data_version(load_tuned(env_id, agent)[0])
 
 
 def evaluation_puzzles(num_puzzles: int, episodes: int, seed: int) -> np.ndarray:
@@ -137,7 +144,8 @@ def run(spec: RunSpec, progress_position: int | None = None) -> dict[str, Any]:
 
     torch.manual_seed(spec.seed)
     np.random.seed(spec.seed)
-    agent = make_agent(spec.agent, **spec.agent_config)
+    tuned, source = load_tuned(spec.env_id, spec.agent)
+    agent = make_agent(spec.agent, **(tuned | spec.agent_config))
     if not supports(agent, spec.env_id):
         raise ValueError(f"agent {spec.agent!r} cannot play {spec.env_id} (it plays {agent.env_families} envs)")
     curve: list[dict[str, Any]] = []
@@ -186,23 +194,29 @@ def run(spec: RunSpec, progress_position: int | None = None) -> dict[str, Any]:
         "training_log": agent.training_log() if hasattr(agent, "training_log") else None,
         "params": agent.num_params(),
         "actor_params": agent.actor_params() if hasattr(agent, "actor_params") else agent.num_params(),
-        "hyperparams": getattr(agent, "hyperparams", {}),
-        "hyperparams_source": getattr(agent, "hyperparams_source", "none"),
+        "hyperparams": getattr(agent, "hyperparams", tuned | spec.agent_config),
+        "hyperparams_source": (source if tuned else "agent defaults") + (" + overrides" if spec.agent_config else ""),
         "train_time_s": train_time,
         "eval_time_s": eval_time,
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "agent_code_version": plugin_source_version(spec.agent),
-        **provenance(),
+        **provenance(spec),
     }
 
 
-def provenance() -> dict[str, Any]:
-    """What every record says about where it was computed: code version, package versions,
-    machine, command."""
+def provenance(spec: Spec) -> dict[str, Any]:
+    """What every record says about where it was computed: the versions of the code it depends
+    on, package versions, machine (with the CPU capability torch's kernels used: results agree
+    bit for bit only on the same capability), command."""
+    machine = {
+        "platform": platform.platform(),
+        "cpus": _cpu_count(),
+        "torch_threads": torch.get_num_threads(),
+        "cpu_capability": torch.backends.cpu.get_cpu_capability(),
+    }
     return {
-        "code_version": code_version(),
+        "components": spec.components(),
         "versions": {"python": platform.python_version(), **{p: version(p.replace("_", "-")) for p in PACKAGES}},
-        "machine": {"platform": platform.platform(), "cpus": _cpu_count(), "torch_threads": torch.get_num_threads()},
+        "machine": machine,
         "command": " ".join(sys.argv),
     }
 

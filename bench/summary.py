@@ -45,7 +45,11 @@ def mean_std_table(frame: pd.DataFrame, group: list[str]) -> str:
 
 
 def drift_table(records: list[dict[str, Any]]) -> str:
-    """Depth-drift probe, mean over seeds per (agent, env, kwargs, agent config, depth)."""
+    """Depth-drift probe, mean over seeds per (agent, env, kwargs, agent config, depth); the
+    argmax agreement pooled over the seeds' states (``agreement_count`` of ``states``), with its
+    95% Wilson interval (records without counts: the mean, no interval)."""
+    from bench.stats import wilson_interval
+
     rows = []
     for r in records:
         for point in r.get("drift") or []:
@@ -53,12 +57,20 @@ def drift_table(records: list[dict[str, Any]]) -> str:
             rows.append({"agent": r["spec"]["agent"], "env": r["spec"]["env_id"], "config": config, **point})
     if not rows:
         return "(no depth-drift probe in these records)"
-    frame = pd.DataFrame(rows).groupby(["agent", "env", "config", "depth"], sort=False).mean(numeric_only=True)
-    lines = ["| agent | env | config | depth | delta_v | delta_pi | delta_z | argmax agreement |", "|---|---|---|---|---|---|---|---|"]
-    for (agent, env, config, depth), row in frame.iterrows():
+    lines = [
+        "| agent | env | config | depth | delta_v | delta_pi | delta_z | argmax agreement [95% Wilson] |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for (agent, env, config, depth), part in pd.DataFrame(rows).groupby(["agent", "env", "config", "depth"], sort=False):
+        row = part.mean(numeric_only=True)
+        agreement = f"{row.agreement:.1%}"
+        if {"agreement_count", "states"} <= set(part.columns) and part[["agreement_count", "states"]].notna().all(None):
+            agreed, states = int(part["agreement_count"].sum()), int(part["states"].sum())
+            low, high = wilson_interval(agreed, states)
+            agreement = f"{agreed / states:.1%} [{low:.1%}, {high:.1%}] ({agreed}/{states})"
         lines.append(
             f"| {agent} | {env} | {config} | {depth} | {row.delta_v:.4f} | {row.delta_pi:.5f} | "
-            f"{row.delta_z:.4f} | {row.agreement:.1%} |"
+            f"{row.delta_z:.4f} | {agreement} |"
         )
     return "\n".join(lines)
 

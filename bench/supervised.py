@@ -1,7 +1,8 @@
 """Supervised maze runs (the TRM README's supervised table) as run records.
 
 A :class:`SupervisedSpec` is the supervised counterpart of :class:`bench.runner.RunSpec`: its key
-hashes the config and the code version, and its record (metrics per split, parameters, times,
+hashes the config (the run's identity), its record stores the versions of the code it depends on
+(:mod:`bench.versions`), and it (metrics per split, parameters, times,
 provenance) goes to the same result store, so the executors, resumption and reports treat both
 kinds alike.
 """
@@ -15,7 +16,11 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from agents.supervised.train import SupervisedConfig, train_and_evaluate
-from bench.runner import code_version, provenance
+from bench import versions
+from bench.runner import provenance
+
+DATASET_MODULE = "envs.maze.dataset"
+MODEL_PACKAGE = "agents.supervised"
 
 
 @dataclass(frozen=True)
@@ -30,16 +35,23 @@ class SupervisedSpec:
     seed: int
     legacy: bool = False
     epochs: int | None = None
-    table: str = "adhoc"
 
     def config(self) -> SupervisedConfig:
         """The training config (validates model and size)."""
         return SupervisedConfig(model=self.model, size=self.size, legacy=self.legacy, epochs=self.epochs, seed=self.seed)
 
     def key(self) -> str:
-        """Content hash of the spec and the code version (24 hex digits)."""
-        payload = json.dumps({"supervised": asdict(self), "code": code_version()}, sort_keys=True)
+        """Content hash of the spec's fields (24 hex digits): the run's identity."""
+        payload = json.dumps({"supervised": asdict(self)}, sort_keys=True)
         return hashlib.sha256(payload.encode()).hexdigest()[:24]
+
+    def components(self) -> dict[str, str]:
+        """Versions of the dataset code, the models' code and the protocol."""
+        return {
+            "env": versions.modules_version((DATASET_MODULE,), ("envs.sudoku",)),
+            "agent": versions.modules_version((MODEL_PACKAGE,), ("envs",)),
+            "protocol": versions.protocol_version("supervised"),
+        }
 
     def label(self) -> str:
         """Short human-readable name."""
@@ -64,5 +76,5 @@ class SupervisedSpec:
             "epochs": result["epochs"],
             "train_time_s": result["train_seconds"],
             "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-            **provenance(),
+            **provenance(self),
         }

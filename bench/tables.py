@@ -15,6 +15,7 @@ from typing import Any
 
 import yaml
 
+from bench.evaluation import DEFAULT_EPISODES
 from bench.runner import RunSpec, Spec
 from bench.supervised import SupervisedSpec
 
@@ -81,6 +82,8 @@ class TableSpec:
     metrics: tuple[str, ...]
     gains: dict[str, dict[str, float]] = field(default_factory=dict)
     """Drift tables: claimed ratios first row / second row per column, ``{"delta_v@16": 4.1}``."""
+    path: Path | None = None
+    """The YAML file the spec was read from (named on its page)."""
     runs_table: str | None = None
     """Table whose runs these are (None: this one). A spec with ``derived_from: <table>`` reports
     that table's runs (rows picked by ``rows: [ids]``, its columns, profiles and claims given
@@ -99,9 +102,7 @@ class TableSpec:
         """The run of one cell and seed under ``profile``."""
         prof = self.profiles[profile]
         if self.kind == "supervised":
-            return SupervisedSpec(
-                model=row.model, size=row.size, seed=seed, legacy=column.legacy, epochs=prof.get("epochs"), table=self.name
-            )
+            return SupervisedSpec(model=row.model, size=row.size, seed=seed, legacy=column.legacy, epochs=prof.get("epochs"))
         return RunSpec(
             agent=row.agent,
             env_id=column.env,
@@ -109,16 +110,41 @@ class TableSpec:
             seed=seed,
             env_kwargs=dict(column.env_kwargs),
             agent_config=dict(row.agent_config),
-            table=self.runs_table or self.name,
-            episodes=int(prof.get("episodes", 100)),
+            episodes=int(prof.get("episodes", DEFAULT_EPISODES)),
             splits=tuple(column.splits),
             probe_depths=tuple(row.probe_depths),
             sampled_eval=column.sampled_eval,
         )
 
-    def run_specs(self, profile: str) -> list[Spec]:
-        """Every run the table needs under ``profile``."""
-        return [self.run_spec(r, c, s, profile) for r, c in self.cells() for s in self.seeds(profile)]
+    def run_specs(self, profile: str, rows: tuple[str, ...] | None = None) -> list[Spec]:
+        """Every run the table needs under ``profile`` (only those of ``rows``, by id, if given)."""
+        cells = [(r, c) for r, c in self.cells() if rows is None or r.id in rows]
+        return [self.run_spec(r, c, s, profile) for r, c in cells for s in self.seeds(profile)]
+
+    def budget(self, column: Column, profile: str) -> str:
+        """What one run of ``column`` costs under ``profile``, as a heading says it:
+        ``5,000 transitions, 3 seeds (0, 1, 2), 50 episodes per split`` (epochs for models)."""
+        prof = self.profiles[profile]
+        seeds = self.seeds(profile)
+        seed_text = f"{len(seeds)} seed{'s' if len(seeds) > 1 else ''} ({', '.join(map(str, seeds))})"
+        if self.kind == "supervised":
+            epochs = prof.get("epochs")
+            return f"{epochs} epoch{'s' if epochs != 1 else ''}, {seed_text}" if epochs else f"the source's epochs, {seed_text}"
+        steps = int(column.steps.get(profile, prof["steps"]))
+        episodes = int(prof.get("episodes", DEFAULT_EPISODES))
+        return f"{steps:,} transitions, {seed_text}, {episodes} evaluation episodes per split"
+
+    def with_agent(self, agent: str, agent_config: dict[str, Any], columns: tuple[str, ...]) -> TableSpec:
+        """This table with one more row: ``agent`` (with ``agent_config``) in ``columns``, as added
+        by ``bench table --add-agent`` (its runs are the only new ones)."""
+        config = " ".join(f"{k}={v}" for k, v in sorted(agent_config.items()))
+        label = f"{agent} ({config}; added)" if config else f"{agent} (added)"
+        row = Row(id=ADDED_ROW, label=label, agent=agent, agent_config=dict(agent_config), columns=columns)
+        return replace(self, rows=(*self.rows, row))
+
+
+ADDED_ROW = "added"
+"""Row id of an agent added with ``bench table --add-agent``."""
 
 
 COST_FACTORS = {"upi-trm": 6.0, "ppo-trm": 2.5, "qrdqn": 2.0, "maskable-ppo": 1.5, "transformer": 20.0}
@@ -171,7 +197,7 @@ def load_spec(name_or_path: str) -> TableSpec:
                 for r in data["rows"]
             ),
             metrics=tuple(data["metrics"]),
-            runs_table=data.get("runs_table"),
+            path=path,
         )
     except (KeyError, TypeError) as err:
         raise SpecError(f"{path}: bad or missing field ({err})") from err
@@ -200,6 +226,7 @@ def _derived(data: dict[str, Any], path: Path) -> TableSpec:
             rows=tuple(rows),
             metrics=tuple(data["metrics"]),
             gains=dict(data.get("gains", {})),
+            path=path,
             runs_table=base.name,
         )
     except (KeyError, TypeError) as err:
@@ -219,6 +246,15 @@ def _check(spec: TableSpec, path: Path) -> None:
         profile = spec.profiles[name]
         if not isinstance(profile, dict) or any(k not in profile for k in needs):
             raise SpecError(f"{path}: profile {name!r} needs {list(needs)}")
+        _check_profile(profile, f"{path}: profile {name!r}")
+    for column in spec.columns:
+        _check_column(column, f"{path}: column {column.id!r}")
+    for row in spec.rows:
+        where = f"{path}: row {row.id!r}"
+        if not isinstance(row.agent_config, dict):
+            raise SpecError(f"{where}: agent_config must be a mapping, got {row.agent_config!r}")
+        for depth in row.probe_depths:
+            _check_int(depth, 1, f"{where}: probe_depths")
     column_ids = {c.id for c in spec.columns}
     for row in spec.rows:
         unknown = set(row.claimed) | set(row.columns or ())
@@ -234,6 +270,53 @@ def _check(spec: TableSpec, path: Path) -> None:
     if set(spec.gains) - column_ids:
         raise SpecError(f"{path}: gains name unknown columns {sorted(set(spec.gains) - column_ids)}")
     _check_runs(spec, path)
+
+
+RUN_SPLITS = ("train", "val", "test")
+RUNNER_ENV_KWARGS = ("puzzles", "split")
+"""Env kwargs the runner decides itself (it trains on ``train``, evaluates on the column's
+``splits``): a column naming one would fail after training, or train on another split."""
+
+
+def _check_int(value: Any, minimum: int, where: str) -> None:
+    """Raise SpecError unless ``value`` is an int (not a bool) >= ``minimum``."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        kind = "a positive int" if minimum == 1 else f"an int >= {minimum}"
+        raise SpecError(f"{where} must be {kind}, got {value!r}")
+
+
+def _check_profile(profile: dict[str, Any], where: str) -> None:
+    """Types and ranges of a profile: ``seeds`` a non-empty list of ints >= 0, ``steps`` and
+    ``episodes`` positive ints, ``epochs`` a positive int or null."""
+    seeds = profile["seeds"]
+    if not isinstance(seeds, list) or not seeds:
+        raise SpecError(f"{where}: seeds must be a non-empty list of ints >= 0, got {seeds!r}")
+    for seed in seeds:
+        _check_int(seed, 0, f"{where}: each seed")
+    for name in ("steps", "episodes"):
+        if name in profile:
+            _check_int(profile[name], 1, f"{where}: {name}")
+    if profile.get("epochs") is not None:
+        _check_int(profile["epochs"], 1, f"{where}: epochs")
+
+
+def _check_column(column: Column, where: str) -> None:
+    """Types and ranges of a column: ``steps`` maps profile names to positive ints, ``splits``
+    are run splits, ``env_kwargs`` a mapping without the kwargs the runner decides."""
+    if not isinstance(column.steps, dict):
+        raise SpecError(f"{where}: steps must map profiles {list(PROFILES)} to positive ints, got {column.steps!r}")
+    for name, steps in column.steps.items():
+        if name not in PROFILES:
+            raise SpecError(f"{where}: steps names unknown profile {name!r} (profiles: {', '.join(PROFILES)})")
+        _check_int(steps, 1, f"{where}: steps {name!r}")
+    if not column.splits or any(split not in RUN_SPLITS for split in column.splits):
+        raise SpecError(f"{where}: splits must be a non-empty list of {list(RUN_SPLITS)}, got {list(column.splits)!r}")
+    if not isinstance(column.env_kwargs, dict):
+        raise SpecError(f"{where}: env_kwargs must be a mapping, got {column.env_kwargs!r}")
+    for name in RUNNER_ENV_KWARGS:
+        if column.env_kwargs.get(name) is not None:
+            raise SpecError(f"{where}: env_kwargs {name!r} cannot be used in a table (runs train on the "
+                            "train split and evaluate on the column's splits)")
 
 
 def _check_runs(spec: TableSpec, path: Path) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import gymnasium as gym
 
 SUDOKU_IDS: dict[str, str] = {
@@ -52,6 +54,47 @@ def num_instances(env_id: str, split: str, seed: int = 0) -> int:
     from envs.maze.instances import load_mazes
 
     return len(load_mazes((MAZE_IDS | MAZE_PATH_IDS)[env_id], split, seed))
+
+
+@dataclass(frozen=True)
+class EnvFacts:
+    """What an env id says about its own MDP, for agents and tuning to read instead of
+    restating (DESIGN section 1: the env owns its facts)."""
+
+    discount: float
+    """gamma of the MDP, the one its potential-based shaping uses."""
+    max_score: float
+    """C_max, the scale of the checker score. Sudoku: the best score (``N*N``, every cell
+    filled, no violation) and minus the value of failure. Mazes, whose best score is 0 (no break,
+    at the goal) and whose score is minus a count of cells (breaks, BFS distance): the cell count
+    ``S*S``. UPI-TRM's value head predicts ``U / C_max``; tuning divides scores by it."""
+    reward: str
+    """One line naming the reward formula (the env's default rules)."""
+
+
+def facts(env_id: str) -> EnvFacts:
+    """The discount, C_max and reward formula of ``env_id``, each read from its family module
+    (no torch import).
+
+    :raises ValueError: for an id this suite does not own.
+    """
+    kind = family(env_id)
+    if kind == "sudoku":
+        from envs.sudoku import core
+        from envs.sudoku.dataset import DATASETS
+
+        return EnvFacts(core.GAMMA, core.max_score(DATASETS[SUDOKU_IDS[env_id]].n), core.REWARD)
+    from envs.maze.instances import LAYOUTS
+
+    if kind == "maze_path":
+        from envs.maze import path_edit
+
+        size = LAYOUTS[MAZE_PATH_IDS[env_id]].size
+        return EnvFacts(path_edit.GAMMA, path_edit.max_score(size), path_edit.REWARD)
+    from envs.maze import navigation as nav
+
+    size = LAYOUTS[MAZE_IDS[env_id]].size
+    return EnvFacts(nav.GAMMA, nav.max_score(size), nav.REWARD)
 
 
 def _register_all() -> None:

@@ -21,8 +21,7 @@ import yaml
 
 from agents.registry import make_agent
 from bench.runner import RunSpec, evaluate
-from envs import SUDOKU_IDS
-from envs.sudoku.dataset import DATASETS
+from envs import facts
 from sweeps.hyperparams import tuned_path
 from sweeps.spaces import SAMPLERS, space_version
 
@@ -62,7 +61,8 @@ class TuneSpec:
 
 
 def validation_value(success: float, score: float, c_max: float) -> float:
-    """Objective: success, ties broken by the checker score (too small to outweigh one episode)."""
+    """Objective: success, ties broken by the checker score in units of the env's C_max
+    (``envs.facts(env_id).max_score``; too small to outweigh one episode)."""
     return success + 1e-4 * score / c_max
 
 
@@ -71,9 +71,9 @@ def objective(trial: optuna.Trial, spec: TuneSpec) -> float:
     try:
         kwargs = SAMPLERS[spec.algo](trial)
         trial.set_user_attr("kwargs", kwargs)
-        agent = make_agent(spec.algo, **kwargs)
+        agent = make_agent(spec.algo, **kwargs)  # the sampled kwargs are the whole config (no tuned file)
         run = RunSpec(spec.algo, spec.env_id, spec.steps, spec.seed, spec.env_kwargs, episodes=spec.episodes)
-        c_max = float(DATASETS[SUDOKU_IDS[spec.env_id]].n ** 4)
+        c_max = facts(spec.env_id).max_score
         marks = [int(f * spec.steps) for f in EVAL_FRACTIONS]
 
         def on_progress(steps_done: int) -> None:

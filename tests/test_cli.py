@@ -38,6 +38,13 @@ def test_user_mistakes_exit_2_with_one_clear_line(argv, message, capsys):
     assert exc.value.code == 2
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err
+    assert err.startswith("bench: error: ") and err.count("\n") == 1 and "usage:" not in err  # one line
+
+
+def test_help_still_prints_the_usage(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["run", "--help"])
+    assert exc.value.code == 0 and "usage: bench run" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize(

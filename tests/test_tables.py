@@ -7,7 +7,7 @@ import pytest
 import yaml
 
 from bench.cli import main
-from bench.report import render, trivial_note, verdict
+from bench.report import collect, render
 from bench.store import ResultStore
 from bench.tables import SpecError, available, load_spec
 
@@ -59,35 +59,43 @@ def test_unknown_table_is_a_usage_error(capsys):
 
 
 def test_verdicts_by_hand():
-    assert verdict(0.5, np.array([0.4, 0.5, 0.6]), approx=False) == "holds"
-    assert verdict(0.9, np.array([0.4, 0.5, 0.6]), approx=False) == "does not hold (measured lower)"
-    assert verdict(0.5, np.array([0.5]), approx=False) == "inconclusive (1 seed)"
-    assert verdict(0.9, np.array([0.5]), approx=False) == "does not hold (measured lower)"
-    assert verdict(0.5, None, approx=False) == "inconclusive (missing)"
+    from bench.verdicts import Verdict, judge_claim, judge_count
+
+    def said(judgement):
+        return str(judgement)
+
+    assert judge_claim(0.5, np.array([0.4, 0.5, 0.6]), approx=False).verdict is Verdict.HOLDS
+    assert said(judge_claim(0.9, np.array([0.4, 0.5, 0.6]), approx=False)) == "does not hold (measured lower)"
+    assert said(judge_claim(0.5, np.array([0.5]), approx=False)) == "inconclusive (1 seed)"
+    assert said(judge_claim(0.9, np.array([0.5]), approx=False)) == "inconclusive (1 seed)"  # one seed: never a verdict
     # 18 of 50 episodes allow [0.241, 0.499]: three seeds around 0.33 agree with the claim ...
-    assert verdict(0.36, np.array([0.30, 0.33, 0.35]), approx=False, n=50) == "holds"
+    assert judge_claim(0.36, np.array([0.30, 0.33, 0.35]), approx=False, n=50).verdict is Verdict.HOLDS
     # ... three seeds at 1.0 do not, and a wide spread straddling the range is inconclusive
-    assert verdict(0.36, np.array([1.0, 1.0, 1.0]), approx=False, n=50) == "does not hold (measured higher)"
-    assert verdict(0.36, np.array([0.2, 0.6, 0.9]), approx=False, n=50).startswith("inconclusive")
-    assert verdict(1.0, np.array([0.998, 0.998, 0.998]), approx=True) == "holds"  # "~100%"
-    assert verdict(1.0, np.array([0.97, 0.97, 0.97]), approx=True) == "does not hold (measured lower)"
-    assert verdict(150000, np.array([616514.0]), approx=True, exact=True).startswith("does not hold")
-    assert verdict(50000, np.array([52000.0]), approx=True, exact=True) == "holds"
-    assert verdict(9922, np.array([9922.0]), approx=False, exact=True) == "holds"
+    assert said(judge_claim(0.36, np.array([1.0, 1.0, 1.0]), approx=False, n=50)) == "does not hold (measured higher)"
+    assert judge_claim(0.36, np.array([0.2, 0.6, 0.9]), approx=False, n=50).verdict is Verdict.INCONCLUSIVE
+    assert judge_claim(1.0, np.array([0.998, 0.998, 0.998]), approx=True).verdict is Verdict.HOLDS  # "~100%"
+    assert said(judge_claim(1.0, np.array([0.97, 0.97, 0.97]), approx=True)) == "does not hold (measured lower)"
+    assert judge_count(150000, np.array([616514.0]), approx=True).verdict is Verdict.DOES_NOT_HOLD
+    assert judge_count(50000, np.array([52000.0]), approx=True).verdict is Verdict.HOLDS
+    assert judge_count(9922, np.array([9922.0]), approx=False).verdict is Verdict.HOLDS
 
 
-def test_trivial_note_uses_the_claims_own_sample():
-    # 18 of 50 episodes: Wilson interval [0.241, 0.499]
-    assert "cannot be told apart" in trivial_note(0.36, 50, {"random policy": 0.32})
-    assert "below" in trivial_note(0.22, 50, {"random policy": 0.40})
-    assert trivial_note(0.90, 50, {"random policy": 0.32}) == "above the trivial references"
-    assert "cannot be told apart" in trivial_note(1.0, None, {"all-zero predictor": 1.0})
+def test_measured_values_are_compared_with_the_floor_not_the_claim():
+    from bench.verdicts import versus_references
+
+    # seeds 0.30 / 0.33 / 0.35: the bootstrap interval of the mean lies inside [0.30, 0.35]
+    assert versus_references(np.array([0.30, 0.33, 0.35]), {"floor": 0.32}).startswith("**cannot be told apart** from the floor")
+    assert versus_references(np.array([0.30, 0.33, 0.35]), {"floor": 0.20}) == "above the floor (0.200)"
+    assert versus_references(np.array([0.10, 0.12, 0.14]), {"floor": 0.40}) == "**below** the floor (0.400)"
+    assert versus_references(np.array([0.9]), {"floor": 0.4}) == "above the floor (0.400) (1 seed)"
+    assert versus_references(np.array([0.9, 0.9]), {}) == "no trivial reference measured"
 
 
 def test_missing_runs_show_as_missing_never_zero(tmp_path):
-    page = render(load_spec("readme-rl-maze"), "quick", ResultStore(tmp_path))
+    spec = load_spec("readme-rl-maze")
+    page = render(spec, "quick", collect(spec, "quick", ResultStore(tmp_path)))
     assert "| MLP baseline (PPO, actor 128x128) | missing | missing |" in page
-    assert "inconclusive (missing)" in page and "0 with records" in page
+    assert "inconclusive (missing)" in page and "0 with current records, 0 stale, 18 missing" in page
 
 
 def test_quick_supervised_table_runs_then_reports_from_records_alone(tmp_path):
@@ -118,7 +126,9 @@ def test_index_counts_the_claimed_drift_gains_too(tmp_path):
 
     spec = load_spec("poster-depth-drift")
     cells = collect(spec, "quick", ResultStore(tmp_path))
+    from bench.verdicts import Verdict
+
     gains = [g for column in spec.columns for g in gain_claims(spec, column, cells)]
-    assert gains and all(g["verdict"] == "inconclusive (missing)" for g in gains)
+    assert gains and all(str(g.judgement) == "inconclusive (missing)" for g in gains)
     absolute = [c for column in spec.columns for c in claim_rows(spec, column, cells)]
-    assert verdict_counts(spec, cells) == {"inconclusive": len(absolute) + len(gains)}
+    assert verdict_counts(spec, cells) == {Verdict.INCONCLUSIVE: len(absolute) + len(gains)}

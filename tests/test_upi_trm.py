@@ -152,9 +152,9 @@ def test_bootstrap_targets_by_hand():
     r = np.array([[1.0], [2.0], [3.0]])
     done = np.array([[False], [True], [False]])
     v_next = np.array([[10.0], [0.0], [5.0]])
-    one = bootstrap_targets(r, done, v_next, 1)
+    one = bootstrap_targets(r, done, v_next, 1, GAMMA)
     assert np.allclose(one[:, 0], [1 + GAMMA * 10, 2, 3 + GAMMA * 5])
-    two = bootstrap_targets(r, done, v_next, 2)
+    two = bootstrap_targets(r, done, v_next, 2, GAMMA)
     assert np.allclose(two[:, 0], [1 + GAMMA * 2, 2, 3 + GAMMA * 5])
 
 
@@ -163,7 +163,8 @@ def test_depth_probe_reports_drift_and_contraction_converges():
     obs, mask = frozen_states("trm/Sudoku4x4-Hard-v0", {}, np.arange(20))
     rows = depth_drift(net, obs, mask, [2, 4, 8, 16])
     assert rows[0]["delta_v"] == 0 and rows[0]["agreement"] == 1.0
-    assert {"delta_v", "delta_pi", "delta_z", "agreement_low", "agreement_high"} <= set(rows[1])
+    assert {"delta_v", "delta_pi", "delta_z", "agreement", "agreement_count", "states"} <= set(rows[1])
+    assert rows[1]["states"] == 20 and rows[1]["agreement"] == rows[1]["agreement_count"] / 20
     # a 0.5-contraction: ||z_16 - z_8|| <= 0.5**8 / (1 - 0.5) * ||z_1 - z_0||
     z = net.latents(torch.as_tensor(obs), torch.as_tensor(mask), 16)
     gap = (z[15] - z[7]).flatten(1).norm(dim=1)
@@ -197,7 +198,8 @@ def test_runner_records_the_depth_probe(tmp_path):
     )
     (record,) = execute([spec], ResultStore(tmp_path))
     assert [p["depth"] for p in record["drift"]] == [4, 8]
-    assert all(0.0 <= p["agreement_low"] <= p["agreement"] <= p["agreement_high"] <= 1.0 for p in record["drift"])
+    assert all(0 <= p["agreement_count"] <= p["states"] == 10 for p in record["drift"])
+    assert all(p["agreement"] == p["agreement_count"] / p["states"] for p in record["drift"])
     log = record["training_log"]  # 128 transitions in iterations of 16 x 4: two of them
     assert len(log["distill_kl"]) == len(log["value_loss"]) == 2
     assert all(k >= 0 for k in log["distill_kl"]) and all(v >= 0 for v in log["value_loss"])

@@ -119,7 +119,8 @@ def train_and_evaluate(config: SupervisedConfig, progress: bool = False) -> dict
     Deterministic for a fixed config (one torch thread, seeded weights and batch order).
 
     :param config: the run.
-    :param progress: show a progress bar over epochs.
+    :param progress: show a progress bar over epochs when stderr is a terminal (never in a log
+        file or CI, where the executor prints one line per finished run instead).
     :return: ``params``, ``epochs``, ``train_seconds`` and, for ``test`` and ``train``,
         ``<split>/per_cell_acc``, ``<split>/exact_acc`` and the same two for the all-zero
         (``zero_``) and the constant modal-training-target (``const_``) predictors.
@@ -137,7 +138,7 @@ def train_and_evaluate(config: SupervisedConfig, progress: bool = False) -> dict
     if progress:
         from tqdm import tqdm
 
-        epochs = tqdm(epochs, desc=f"{config.model} {config.size}x{config.size}")
+        epochs = tqdm(epochs, desc=f"{config.model} {config.size}x{config.size}", leave=False, disable=None)
     started = time.perf_counter()
     for _ in epochs:
         model.train()

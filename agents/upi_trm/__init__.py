@@ -77,7 +77,8 @@ class UPITRM:
         self, env_id: str, env_kwargs: dict[str, Any], puzzles: np.ndarray, depths: list[int]
     ) -> list[dict[str, float]]:
         """The depth-drift probe on the initial states of held-out ``puzzles`` (test split),
-        against the training depth."""
+        against the training depth: per depth the drifts, the argmax agreement and its counts
+        (``agreement_count`` of ``states``; intervals are computed by ``bench``)."""
         if self.net is None:
             raise RuntimeError("upi-trm: learn() or load() first")
         obs, mask = frozen_states(env_id, env_kwargs, puzzles)

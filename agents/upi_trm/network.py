@@ -29,15 +29,22 @@ class TinyRecursiveModel(nn.Module):
     :param latent_dim: per-cell latent width ``d``.
     :param contraction: Lipschitz target ``L_z`` of the z -> z map, or None for no control.
     :param radius: projection radius ``R`` of the latent after every step (0: off).
+    :param value_scale: C_max of the env, ``envs.facts(env_id).max_score``: the value head
+        predicts ``U / C_max``. A buffer, so a checkpoint keeps it; the trainer sets it to its
+        env's (:meth:`set_value_scale`).
     """
 
-    def __init__(self, board: Board, latent_dim: int, contraction: float | None, radius: float) -> None:
+    value_scale: torch.Tensor
+
+    def __init__(
+        self, board: Board, latent_dim: int, contraction: float | None, radius: float, value_scale: float = 1.0
+    ) -> None:
         super().__init__()
         self.board = board
         self.cells = board.cells
         self.contraction = contraction
         self.radius = radius
-        self.value_scale = float(self.cells)  # the head predicts U / C_max
+        self.register_buffer("value_scale", torch.tensor(float(value_scale)))
         d = latent_dim
         self.embed = nn.Linear(board.cell_features, d)
         self.mix = nn.ParameterDict(
@@ -45,6 +52,10 @@ class TinyRecursiveModel(nn.Module):
         )
         self.value_head = nn.Sequential(nn.Linear(d, d), nn.ReLU(), nn.Linear(d, 1))
         self.policy_head = nn.Linear(d, board.actions_per_cell)
+
+    def set_value_scale(self, c_max: float) -> None:
+        """Predict values in units of ``c_max`` (the env's ``envs.facts(env_id).max_score``)."""
+        self.value_scale.fill_(float(c_max))
 
     # ------------------------------------------------------------------ recursion
     def mixing_matrices(self) -> dict[str, torch.Tensor]:

@@ -33,7 +33,7 @@ import torch.nn.functional as F
 
 from agents.upi_trm.boards import Board
 from agents.upi_trm.network import TinyRecursiveModel
-from envs.sudoku.core import GAMMA
+from envs import facts
 
 
 @dataclass
@@ -82,6 +82,18 @@ class UPIConfig:
     """States per network call when scoring successors and targets: small enough that a call's
     latents stay in the CPU cache (large chunks make the forward pass memory bound, several
     times slower per state on 9x9)."""
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> UPIConfig:
+        """Refuse an unknown field by name, with the closest known one (before the dataclass
+        ``__init__`` would raise Python's bare "unexpected keyword argument")."""
+        import difflib
+
+        known = [f.name for f in dataclasses.fields(cls)]
+        for name in sorted(set(kwargs) - set(known)):
+            close = difflib.get_close_matches(name, known, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else f" (it takes {', '.join(known)})"
+            raise TypeError(f"upi-trm does not take {name!r}{hint}")
+        return super().__new__(cls)
 
     def __post_init__(self) -> None:
         """Refuse a field of the wrong type or outside its range, naming it (a user's
@@ -158,18 +170,19 @@ def sample_actions(log_probs: torch.Tensor, generator: torch.Generator) -> np.nd
 
 
 def bootstrap_targets(
-    rewards: np.ndarray, dones: np.ndarray, next_values: np.ndarray, horizon: int
+    rewards: np.ndarray, dones: np.ndarray, next_values: np.ndarray, horizon: int, gamma: float
 ) -> np.ndarray:
-    """K-step targets ``G_t = r_t + gamma r_{t+1} + ... + gamma^K U(s_{t+K})``, all ``(T, B)``.
+    """K-step targets ``G_t = r_t + gamma r_{t+1} + ... + gamma^K U(s_{t+K})``, all ``(T, B)``,
+    with the env's discount ``gamma`` (``envs.facts(env_id).discount``).
 
     ``next_values[t]`` is the target net's value of the state reached by transition ``t`` (0 if
     it terminated). The sum stops at an episode's end and at the end of the buffer, where it
     bootstraps from ``next_values``.
     """
-    targets = rewards + GAMMA * next_values  # K = 1
+    targets = rewards + gamma * next_values  # K = 1
     for _ in range(horizon - 1):
         longer = targets.copy()
-        longer[:-1] = rewards[:-1] + GAMMA * np.where(dones[:-1], next_values[:-1], targets[1:])
+        longer[:-1] = rewards[:-1] + gamma * np.where(dones[:-1], next_values[:-1], targets[1:])
         targets = longer
     return targets
 
@@ -271,7 +284,9 @@ def train(
     rng = np.random.default_rng(seed)
     B = cfg.num_envs
     env = gym.make_vec(env_id, B, vectorization_mode="vector_entry_point", **env_kwargs)
-    c_max = net.value_scale
+    env_facts = facts(env_id)  # the env's discount and C_max, never restated here
+    gamma, c_max = env_facts.discount, env_facts.max_score
+    net.set_value_scale(c_max)
     target = copy.deepcopy(net).requires_grad_(False)
     optimizer = torch.optim.Adam(net.parameters(), lr=cfg.learning_rate)
     stats = TrainStats()
@@ -309,7 +324,7 @@ def train(
         s_obs, s_mask = buf_obs.reshape(flat, -1), buf_mask.reshape(flat, -1)
         next_v, _ = evaluate_net(target, next_obs.reshape(flat, -1), next_mask.reshape(flat, -1), cfg.depth, cfg.lookahead_chunk)
         next_v = np.where(terms.reshape(flat), 0.0, next_v).reshape(T, B)
-        value_targets = bootstrap_targets(rewards, dones, next_v, cfg.bootstrap).reshape(flat)
+        value_targets = bootstrap_targets(rewards, dones, next_v, cfg.bootstrap, gamma).reshape(flat)
 
         # ------------------------------------------------------------ 3. centred advantages
         chosen = np.arange(flat)
@@ -320,7 +335,7 @@ def train(
         ahead = env.lookahead(s_obs[chosen], scored, buf_env_steps.reshape(flat)[chosen])
         stats.checker_calls += len(ahead.state)
         succ_v, _ = evaluate_net(net, ahead.next_obs, ahead.next_mask, cfg.depth, cfg.lookahead_chunk)
-        q = ahead.reward + GAMMA * np.where(ahead.terminated, 0.0, succ_v)
+        q = ahead.reward + gamma * np.where(ahead.terminated, 0.0, succ_v)
         advantage = np.zeros(log_pi.shape)
         advantage[ahead.state, ahead.action] = centred_advantages(
             ahead.state, q, np.exp(log_pi[ahead.state, ahead.action]), len(chosen)

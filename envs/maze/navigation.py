@@ -38,6 +38,20 @@ STEP_COST = -0.01
 PROGRESS_REWARD = 0.2
 BUMP_PENALTY = -0.5
 GOAL_REWARD = 10.0
+GAMMA = 1.0
+"""Discount of the MDP: the progress term is potential-based shaping with gamma 1."""
+REWARD = (
+    f"r = {STEP_COST:g} + {PROGRESS_REWARD:g}*(d - d') for a move into a free cell (d = BFS distance to the goal), "
+    f"{BUMP_PENALTY:g} for a bump (no move); +{GOAL_REWARD:g} on reaching the goal; horizon: truncation"
+)
+"""One line naming the reward of the navigation env (read by :func:`envs.facts`)."""
+
+
+def max_score(size: int) -> float:
+    """C_max of an ``S x S`` maze: its cell count ``S*S``, above any BFS distance (the score is
+    minus the distance to the goal, 0 at the goal)."""
+    return float(size * size)
+
 MASKINGS = ("moves", "none")
 """``moves``: the mask shows the moves into free cells; ``none``: all four shown (bumps happen)."""
 OBSERVATIONS = ("channels", "readme")

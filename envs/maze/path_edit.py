@@ -45,8 +45,14 @@ from envs.maze.instances import MazeSet, load_mazes
 from envs.maze.navigation import render_maze
 
 GAMMA = 0.99
+"""Discount of the potential-based shaping (and of the MDP)."""
 SOLVE_BONUS = 1.0
 INVALID_PENALTY = 1.0
+REWARD = (
+    f"r = {GAMMA:g}*c' - c with c = -breaks (gap + degree errors); +{SOLVE_BONUS:g} on solving (zero "
+    f"breaks); -{INVALID_PENALTY:g} for an action outside the legal set (a no-op); horizon: truncation"
+)
+"""One line naming the reward of :meth:`MazePathBatch.step` (read by :func:`envs.facts`)."""
 MASKINGS = ("cells", "none")
 """``cells``: the mask shows the toggleable cells (free, not start or goal); ``none``: all."""
 ENV_KWARGS = ("split", "seed", "masking", "horizon", "render_mode")
@@ -85,6 +91,14 @@ def parse_options(layout: str, **kwargs: Any) -> PathOptions:
         horizon=check_positive_int("horizon", kwargs.get("horizon", mazes.size**2)),
         render_mode=check_render_mode(kwargs.get("render_mode")),
     )
+
+
+def max_score(size: int) -> float:
+    """C_max of an ``S x S`` maze: its cell count ``S*S``, the scale by which scores and values
+    are normalised. The best score is 0 (no break); the score is minus the breaks, which a plan
+    has at most a few per cell (the gap is under the free cells, each marked cell adds at most 3
+    degree errors)."""
+    return float(size * size)
 
 
 def marked_degrees(plan: np.ndarray) -> np.ndarray:

@@ -34,6 +34,12 @@ VIOLATION_WEIGHT = 2
 DEAD_WEIGHT = 5
 MASKINGS = ("constraint", "cell", "none")
 """Masking regimes: the legal set of actions, and the mask shown to the agent (DESIGN section 2)."""
+REWARD = (
+    f"r = r0 + {GAMMA:g}*Phi(s') - Phi(s), Phi = checker c = filled - {VIOLATION_WEIGHT}*violations - "
+    f"{DEAD_WEIGHT}*dead; r0 = +{SOLVE_BONUS:g} on solve, -{INVALID_PENALTY:g} for an action outside the "
+    "legal set (a no-op); failure (horizon, or no legal move left) is terminal: r = -C_max - Phi(s)"
+)
+"""One line naming the reward of :func:`shaped_reward` (read by :func:`envs.facts`)."""
 
 
 @dataclass(frozen=True)
@@ -98,6 +104,12 @@ def geometry(n: int) -> Geometry:
         action_peer_legal=peers[cell_of] * size + digit_of[:, None],
         action_clear=~(1 << digit_of).astype(np.int32),
     )
+
+
+def max_score(n: int) -> float:
+    """C_max of the board with boxes of side ``n``: its cell count ``N*N``, the best checker
+    score (every cell filled, no violation) and minus the value of failure."""
+    return float(geometry(n).num_cells)
 
 
 def checker_score(filled: np.ndarray, violations: np.ndarray, dead: np.ndarray) -> np.ndarray:
@@ -194,7 +206,7 @@ class SudokuBatch:
         self.masking = masking
         self.horizon = horizon
         self.horizon_truncates = horizon_truncates
-        self.c_max = float(geo.num_cells)
+        self.c_max = max_score(n)
         self.puzzles = puzzles
         self._start = None if puzzles is None else start_states(puzzles, n)
         B, C, N = batch_size, geo.num_cells, geo.size

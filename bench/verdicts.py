@@ -1,0 +1,115 @@
+"""Verdicts on the sources' claims, as data: a :class:`Verdict` and the reason for it.
+
+Pages only render these; the index counts them by :attr:`Judgement.verdict`, never by parsing
+text back.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+import numpy as np
+
+from bench.stats import stratified_bootstrap_ci, wilson_interval
+
+RELATIVE_TOLERANCE = 0.10
+"""A parameter count marked ``approx`` (the source wrote "~") holds within this relative distance."""
+APPROX_TOLERANCE = 0.01
+"""A measured claim marked ``approx`` allows this relative distance ("~100%": 99% to 101%)."""
+
+
+class Verdict(Enum):
+    """What a measurement says of a claim."""
+
+    HOLDS = "holds"
+    DOES_NOT_HOLD = "does not hold"
+    INCONCLUSIVE = "inconclusive"
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """A verdict and why (empty reason: none needed)."""
+
+    verdict: Verdict
+    reason: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.verdict.value} ({self.reason})" if self.reason else self.verdict.value
+
+
+def number(value: float) -> str:
+    """A number as the pages show it: large integers with separators, small values with three
+    significant digits, else three decimals."""
+    if float(value).is_integer() and abs(value) >= 100:
+        return f"{int(value):,}"
+    if 0 < abs(value) < 0.01:
+        return f"{value:.3g}"
+    return f"{value:.3f}"
+
+
+def claim_band(claimed: float, n: int | None, approx: bool) -> tuple[float, float]:
+    """The values the claim allows: its 95% Wilson interval when the source says how many
+    episodes it rests on (``n``), +-1% when it wrote "~", else the point itself."""
+    if n:
+        return wilson_interval(round(claimed * n), n)
+    if approx:
+        return claimed - APPROX_TOLERANCE * abs(claimed), claimed + APPROX_TOLERANCE * abs(claimed)
+    return claimed, claimed
+
+
+def judge_count(claimed: float, values: np.ndarray, approx: bool) -> Judgement:
+    """An exact quantity (a parameter count) against its claim: equal, or within 10% when the
+    source wrote "~"."""
+    measured = float(values.mean())
+    if abs(measured - claimed) <= (RELATIVE_TOLERANCE * abs(claimed) if approx else 0):
+        return Judgement(Verdict.HOLDS)
+    return Judgement(Verdict.DOES_NOT_HOLD, f"{number(measured)} as built")
+
+
+def judge_claim(claimed: float, values: np.ndarray, approx: bool, n: int | None = None) -> Judgement:
+    """A measured claim against per-seed ``values`` ``(seeds,)``.
+
+    The 95% bootstrap interval over seeds is compared with the claim's band
+    (:func:`claim_band`): one seed is always inconclusive; no overlap -> does not hold; the
+    measured mean inside the band, or a point claim inside the interval -> holds; otherwise (the
+    interval straddles the band's edge) inconclusive.
+    """
+    if len(values) < 2:
+        return Judgement(Verdict.INCONCLUSIVE, "1 seed")
+    measured = float(values.mean())
+    band_low, band_high = claim_band(claimed, n, approx)
+    low, high = stratified_bootstrap_ci(values)
+    if high < band_low or low > band_high:
+        return Judgement(Verdict.DOES_NOT_HOLD, f"measured {'higher' if measured > claimed else 'lower'}")
+    if band_low <= measured <= band_high or (band_low == band_high and low <= claimed <= high):
+        return Judgement(Verdict.HOLDS)
+    return Judgement(Verdict.INCONCLUSIVE, "the interval straddles the claim's range")
+
+
+def judge_gain(claimed: float, point: float, low: float, high: float, seeds: int) -> Judgement:
+    """A claimed ratio against the measured one and its 95% interval: holds when the claim lies
+    in the interval; one seed is inconclusive."""
+    if seeds < 2:
+        return Judgement(Verdict.INCONCLUSIVE, "1 seed")
+    if low <= claimed <= high:
+        return Judgement(Verdict.HOLDS)
+    return Judgement(Verdict.DOES_NOT_HOLD, f"measured {'higher' if point > claimed else 'lower'}")
+
+
+def versus_references(values: np.ndarray, references: dict[str, float]) -> str:
+    """The measured values ``(seeds,)`` against each trivial reference's mean: above, below, or
+    not told apart (the reference inside the measured 95% interval over seeds)."""
+    if not references:
+        return "no trivial reference measured"
+    low, high = stratified_bootstrap_ci(values)
+    seeds = " (1 seed)" if len(values) < 2 else ""
+    notes = []
+    for name, value in references.items():
+        if low > value:
+            notes.append(f"above the {name} ({number(value)}){seeds}")
+        elif high < value:
+            notes.append(f"**below** the {name} ({number(value)}){seeds}")
+        else:
+            notes.append(f"**cannot be told apart** from the {name} ({number(value)}){seeds}")
+    return "; ".join(notes)
