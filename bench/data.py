@@ -8,6 +8,7 @@ import numpy as np
 
 from agents.references import sample_masked
 from bench.evaluation import run_episodes
+from bench.markdown import table
 from bench.stats import wilson_interval
 from envs import SUDOKU_IDS
 from envs.sudoku.core import MASKINGS
@@ -53,17 +54,12 @@ def dataset_card(env_id: str, episodes_per_puzzle: int = 4, seed: int = 0) -> st
     spec = DATASETS[name]
     puzzle_set = load(name, 0)
     puzzles = puzzle_set.puzzles
-    lines = [
-        f"## {env_id} (dataset `{file_name(spec, 0)}`, digest `{puzzle_set.digest()[:16]}`)",
-        "",
-        "| split | puzzles | clues min | clues median | clues max |",
-        "|---|---|---|---|---|",
-    ]
+    sizes = []
     for split in SPLITS:
         clues = (puzzles[split] > 0).sum(axis=1)
-        lines.append(
-            f"| {split} | {len(clues)} | {clues.min()} | {int(np.median(clues))} | {clues.max()} |"
-        )
+        sizes.append([split, len(clues), clues.min(), int(np.median(clues)), clues.max()])
+    lines = [f"## {env_id} (dataset `{file_name(spec, 0)}`, digest `{puzzle_set.digest()[:16]}`)", ""]
+    lines += table(["split", "puzzles", "clues min", "clues median", "clues max"], sizes)
     lines += ["", "Clue-count histogram (clues: test / val / train):", ""]
     counts = {s: Counter((puzzles[s] > 0).sum(axis=1).tolist()) for s in SPLITS}
     for k in sorted(set().union(*counts.values())):
@@ -71,16 +67,11 @@ def dataset_card(env_id: str, episodes_per_puzzle: int = 4, seed: int = 0) -> st
     overlap = class_overlap(puzzles["test"], puzzles["train"], spec.n)
     rule = "splits class-disjoint by construction" if spec.class_disjoint else "exact puzzles disjoint only"
     lines += ["", f"Test puzzles whose symmetry class occurs in train: {overlap:.1%} ({rule}).", ""]
-    lines += [
-        f"Random-masked policy on the test split ({episodes_per_puzzle} episode(s) per puzzle, seed {seed}):",
-        "",
-        "| masking | episodes | success | 95% CI (Wilson) | score | delta |",
-        "|---|---|---|---|---|---|",
-    ]
+    floors = []
     for masking in MASKINGS:
         f = random_floor(env_id, masking, episodes_per_puzzle, seed)
-        lines.append(
-            f"| {masking} | {f['episodes']} | {f['success']:.1%} | "
-            f"[{f['ci_low']:.1%}, {f['ci_high']:.1%}] | {f['score']:.2f} | {f['delta']:+.2f} |"
-        )
+        interval = f"[{f['ci_low']:.1%}, {f['ci_high']:.1%}]"
+        floors.append([masking, f["episodes"], f"{f['success']:.1%}", interval, f"{f['score']:.2f}", f"{f['delta']:+.2f}"])
+    lines += [f"Random-masked policy on the test split ({episodes_per_puzzle} episode(s) per puzzle, seed {seed}):", ""]
+    lines += table(["masking", "episodes", "success", "95% CI (Wilson)", "score", "delta"], floors)
     return "\n".join(lines)

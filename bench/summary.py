@@ -6,6 +6,8 @@ from typing import Any
 
 import pandas as pd
 
+from bench.markdown import table
+
 
 def records_frame(records: list[dict[str, Any]], splits: list[str]) -> pd.DataFrame:
     """One row per record: agent, env, env kwargs, seed, params, and each split's metrics."""
@@ -36,12 +38,11 @@ def mean_std_table(frame: pd.DataFrame, group: list[str]) -> str:
     """Markdown-style table: one row per ``group`` value, its seed count and parameters, and
     every ``split/metric`` column of ``frame`` as mean +- std over the group's rows."""
     metrics = [c for c in frame.columns if "/" in c]
-    lines = ["| " + " | ".join(group + ["seeds", "params"] + metrics) + " |", "|" + "---|" * (len(group) + 2 + len(metrics))]
+    rows = []
     for keys, part in frame.groupby(group, sort=False):
         cells = [str(k) for k in keys] + [str(len(part)), str(int(part["params"].iloc[0]))]
-        cells += [f"{part[m].mean():.3f} +- {part[m].std(ddof=0):.3f}" for m in metrics]
-        lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines)
+        rows.append(cells + [f"{part[m].mean():.3f} +- {part[m].std(ddof=0):.3f}" for m in metrics])
+    return "\n".join(table(group + ["seeds", "params"] + metrics, rows))
 
 
 def drift_table(records: list[dict[str, Any]]) -> str:
@@ -57,10 +58,7 @@ def drift_table(records: list[dict[str, Any]]) -> str:
             rows.append({"agent": r["spec"]["agent"], "env": r["spec"]["env_id"], "config": config, **point})
     if not rows:
         return "(no depth-drift probe in these records)"
-    lines = [
-        "| agent | env | config | depth | delta_v | delta_pi | delta_z | argmax agreement [95% Wilson] |",
-        "|---|---|---|---|---|---|---|---|",
-    ]
+    out = []
     for (agent, env, config, depth), part in pd.DataFrame(rows).groupby(["agent", "env", "config", "depth"], sort=False):
         row = part.mean(numeric_only=True)
         agreement = f"{row.agreement:.1%}"
@@ -68,11 +66,9 @@ def drift_table(records: list[dict[str, Any]]) -> str:
             agreed, states = int(part["agreement_count"].sum()), int(part["states"].sum())
             low, high = wilson_interval(agreed, states)
             agreement = f"{agreed / states:.1%} [{low:.1%}, {high:.1%}] ({agreed}/{states})"
-        lines.append(
-            f"| {agent} | {env} | {config} | {depth} | {row.delta_v:.4f} | {row.delta_pi:.5f} | "
-            f"{row.delta_z:.4f} | {agreement} |"
-        )
-    return "\n".join(lines)
+        out.append([agent, env, config, depth, f"{row.delta_v:.4f}", f"{row.delta_pi:.5f}", f"{row.delta_z:.4f}", agreement])
+    headers = ["agent", "env", "config", "depth", "delta_v", "delta_pi", "delta_z", "argmax agreement [95% Wilson]"]
+    return "\n".join(table(headers, out))
 
 
 def supervised_table(records: list[dict[str, Any]]) -> str:
