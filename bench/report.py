@@ -303,6 +303,8 @@ def column_section(spec: TableSpec, column: Column, cells: Cells, profile: str) 
     """The heading (with the budget and seeds of ``profile``), the measured table, the claims
     table and the per-seed values of one column."""
     heading = f"## {column.label} ({spec.budget(column, profile)})"
+    if column.source_budget is not None:
+        heading += f"\n\nThe source's budget for this setting (its config, claimed): {column.source_budget.describe()}."
     if spec.kind == "drift":
         return drift_section(spec, column, cells, heading)
     pairs = _split_metrics(spec, column)

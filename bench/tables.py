@@ -31,6 +31,31 @@ class SpecError(ValueError):
 
 
 @dataclass(frozen=True)
+class SourceBudget:
+    """The source's own training budget of a column, read from its config (claimed data): it
+    counted outer iterations, each collecting whole episodes of at most ``horizon`` edits."""
+
+    iterations: int
+    episodes_per_iteration: int
+    horizon: int
+    config: str
+    """The source's config file the numbers come from."""
+
+    @property
+    def max_transitions(self) -> int:
+        """Env transitions of the budget when every episode runs to the horizon (an upper bound:
+        solved episodes end earlier; the configs do not record the mean episode length)."""
+        return self.iterations * self.episodes_per_iteration * self.horizon
+
+    def describe(self) -> str:
+        """``5,000 iterations x 4 episodes x at most 16 edits = at most 320,000 transitions``."""
+        return (
+            f"{self.iterations:,} iterations x {self.episodes_per_iteration} episodes x at most {self.horizon} edits "
+            f"= at most {self.max_transitions:,} transitions (`{self.config}`)"
+        )
+
+
+@dataclass(frozen=True)
 class Column:
     """One setting of a table: an env (RL) or a dataset variant (supervised)."""
 
@@ -46,6 +71,8 @@ class Column:
     steps: dict[str, int] = field(default_factory=dict)
     """Per-profile budget overriding the profile's ``steps``."""
     legacy: bool = False
+    source_budget: SourceBudget | None = None
+    """The source's own budget for the claims of this column (stated beside ours on the page)."""
 
 
 @dataclass(frozen=True)
@@ -191,7 +218,7 @@ def load_spec(name_or_path: str) -> TableSpec:
             source=data["source"],
             note=" ".join(str(data.get("note", "")).split()),
             profiles=dict(data["profiles"]),
-            columns=tuple(Column(**{**c, "splits": tuple(c.get("splits", ("test",)))}) for c in data["columns"]),
+            columns=tuple(_column(c, path) for c in data["columns"]),
             rows=tuple(
                 Row(**{**r, "columns": tuple(r["columns"]) if "columns" in r else None, "probe_depths": tuple(r.get("probe_depths", ()))})
                 for r in data["rows"]
@@ -203,6 +230,19 @@ def load_spec(name_or_path: str) -> TableSpec:
         raise SpecError(f"{path}: bad or missing field ({err})") from err
     _check(spec, path)
     return spec
+
+
+def _column(data: dict[str, Any], path: Path) -> Column:
+    """A column of a spec file (its ``source_budget`` checked: four fields, positive ints)."""
+    budget = data.get("source_budget")
+    if budget is not None:
+        fields_ = ("iterations", "episodes_per_iteration", "horizon", "config")
+        if not isinstance(budget, dict) or set(budget) != set(fields_):
+            raise SpecError(f"{path}: column {data.get('id')!r}: source_budget needs exactly {list(fields_)}, got {budget!r}")
+        for name in fields_[:3]:
+            _check_int(budget[name], 1, f"{path}: column {data.get('id')!r}: source_budget {name}")
+        budget = SourceBudget(**budget)
+    return Column(**{**data, "splits": tuple(data.get("splits", ("test",))), "source_budget": budget})
 
 
 def _derived(data: dict[str, Any], path: Path) -> TableSpec:

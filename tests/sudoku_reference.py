@@ -17,13 +17,18 @@ def units_of(size: int, n: int) -> list[list[int]]:
     return rows + cols + boxes
 
 
-def brute_checker(grid: np.ndarray, n: int) -> dict[str, int]:
-    """filled, violations (equal pairs in a unit), dead (empty cells with no free digit), score."""
+def brute_checker(grid: np.ndarray, n: int, rules: str = "suite") -> dict[str, int]:
+    """filled, violations (equal pairs in a unit; ``poster``: k - 1 for k copies), dead (empty
+    cells with no free digit), score."""
     size = n * n
     units = units_of(size, n)
     values = [int(v) for v in grid]
     violations = 0
     for unit in units:
+        if rules == "poster":
+            digits = [values[c] for c in unit if values[c]]
+            violations += len(digits) - len(set(digits))
+            continue
         for i, a in enumerate(unit):
             for b in unit[i + 1 :]:
                 if values[a] and values[a] == values[b]:
@@ -52,7 +57,7 @@ def brute_solved(grid: np.ndarray, n: int) -> bool:
     return all(sorted(int(grid[c]) for c in unit) == list(range(1, size + 1)) for unit in units_of(size, n))
 
 
-def brute_legal(clues: np.ndarray, grid: np.ndarray, n: int, masking: str) -> np.ndarray:
+def brute_legal(clues: np.ndarray, grid: np.ndarray, n: int, masking: str, rules: str = "suite") -> np.ndarray:
     """The legal set of a regime, ``(N**3,)`` bool, from the rules in the env docstring."""
     size = n * n
     units = units_of(size, n)
@@ -60,9 +65,11 @@ def brute_legal(clues: np.ndarray, grid: np.ndarray, n: int, masking: str) -> np
     for cell in range(size * size):
         if clues[cell]:
             continue
-        if masking in ("cell", "none"):
+        seen = {int(grid[p]) for unit in units if cell in unit for p in unit}  # the cell's own digit too
+        if masking == "none" or (masking == "cell" and rules == "poster"):
             legal[cell] = True
-        elif grid[cell] == 0:
-            seen = {int(grid[p]) for unit in units if cell in unit for p in unit}
+        elif masking == "cell":
+            legal[cell] = [d != grid[cell] for d in range(1, size + 1)]
+        elif masking == "constraint-edit" or grid[cell] == 0:
             legal[cell] = [d not in seen for d in range(1, size + 1)]
     return legal.ravel()

@@ -52,7 +52,8 @@ def my_checker(grids, n):
 
 
 def my_legal(clues, plan, n, masking):
-    """``(A,)`` legal set of one state under ``constraint`` or ``cell`` masking (DESIGN section 2)."""
+    """``(A,)`` legal set of one state under ``constraint`` or ``cell`` masking (DESIGN section 2,
+    suite rules: ``cell`` offers every digit but the one the cell holds)."""
     size = n * n
     units, of_cell = my_units(n)
     legal = np.zeros((size * size, size), dtype=bool)
@@ -60,7 +61,7 @@ def my_legal(clues, plan, n, masking):
         if clues[cell]:
             continue
         if masking == "cell":
-            legal[cell] = True
+            legal[cell] = [d != plan[cell] for d in range(1, size + 1)]
         elif plan[cell] == 0:
             seen = set(plan[units[of_cell[cell]]].ravel())
             legal[cell] = [d not in seen for d in range(1, size + 1)]

@@ -7,10 +7,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import envs  # noqa: F401 - registers the ids
-from envs.sudoku.core import GAMMA, INVALID_PENALTY, MASKINGS, SOLVE_BONUS
+from envs.sudoku.core import GAMMA, INVALID_PENALTY, MASKINGS, RULES, SOLVE_BONUS
 from tests.sudoku_reference import brute_checker, brute_legal, brute_solved
 
-CASES = [(eid, m) for eid in ("trm/Sudoku4x4-Easy-v0", "trm/Sudoku4x4-Hard-v0", "trm/Sudoku9x9-v0") for m in MASKINGS]
+IDS = ("trm/Sudoku4x4-Easy-v0", "trm/Sudoku4x4-Hard-v0", "trm/Sudoku9x9-v0")
+CASES = [(eid, m, r) for eid in IDS for m in MASKINGS for r in RULES]
 SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
@@ -22,30 +23,30 @@ def draw_action(data, info, num_actions):
     return int(legal[data.draw(st.integers(0, len(legal) - 1))])
 
 
-@pytest.mark.parametrize("env_id,masking", CASES)
+@pytest.mark.parametrize("env_id,masking,rules", CASES)
 @SETTINGS
 @given(data=st.data(), seed=st.integers(0, 2**16))
-def test_episode_follows_the_rules(env_id, masking, data, seed):
+def test_episode_follows_the_rules(env_id, masking, rules, data, seed):
     """Clues fixed; checker, solved flag and legal set equal the brute-force ones at every step;
-    the discounted shaped return telescopes to the documented value."""
-    env = gym.make(env_id, masking=masking, split="test").unwrapped
+    the discounted shaped return telescopes to the documented value of each rule set."""
+    env = gym.make(env_id, masking=masking, rules=rules, split="test").unwrapped
     n = env.options.n
     obs, info = env.reset(seed=seed)
     clues = env.core.clues[0].copy()
     phi0 = info["score"]
-    assert phi0 == brute_checker(clues, n)["score"] == info["initial_score"]
+    assert phi0 == brute_checker(clues, n, rules)["score"] == info["initial_score"]
     ret, discount, penalties, done, steps = 0.0, 1.0, 0.0, False, 0
     while not done:
         action = draw_action(data, info, env.action_space.n)
-        was_legal = bool(brute_legal(clues, env.core.grid[0], n, masking)[action])
+        was_legal = bool(brute_legal(clues, env.core.grid[0], n, masking, rules)[action])
         obs, reward, terminated, truncated, info = env.step(action)
         done = terminated or truncated
         grid = env.core.grid[0]
         assert np.array_equal(grid[clues > 0], clues[clues > 0])
-        ref = brute_checker(grid, n)
+        ref = brute_checker(grid, n, rules)
         assert {k: info[k] for k in ref} == ref
         assert info["solved"] == brute_solved(grid, n)
-        shown = brute_legal(clues, grid, n, masking)
+        shown = brute_legal(clues, grid, n, masking, rules)
         if masking == "none":
             assert info["action_mask"].all()
         else:
@@ -56,7 +57,10 @@ def test_episode_follows_the_rules(env_id, masking, data, seed):
         discount *= GAMMA
         steps += 1
     last = discount / GAMMA  # GAMMA ** (T - 1)
-    if info["solved"]:
+    if rules == "poster":  # no penalties; the terminal step r0 - Phi(s) cancels the potential
+        expected = last * (SOLVE_BONUS if info["solved"] else -(n**4)) - phi0
+        assert steps == env.options.horizon or info["solved"]  # no "no legal move" ending
+    elif info["solved"]:
         expected = penalties + last * SOLVE_BONUS + discount * info["score"] - phi0
     else:
         expected = penalties - last * n**4 - phi0
@@ -64,13 +68,13 @@ def test_episode_follows_the_rules(env_id, masking, data, seed):
     assert steps <= env.options.horizon
 
 
-@pytest.mark.parametrize("env_id,masking", CASES)
+@pytest.mark.parametrize("env_id,masking,rules", CASES)
 @SETTINGS
 @given(seed=st.integers(0, 2**16), action_seed=st.integers(0, 2**16))
-def test_vector_env_replays_single_envs(env_id, masking, seed, action_seed):
+def test_vector_env_replays_single_envs(env_id, masking, rules, seed, action_seed):
     """Sub-env i of the vector env seeded s is the single env seeded s + i, through autoresets."""
     num_envs = 3
-    kwargs = {"masking": masking, "split": "test"}
+    kwargs = {"masking": masking, "rules": rules, "split": "test"}
     vec = gym.make_vec(env_id, num_envs, vectorization_mode="vector_entry_point", **kwargs)
     singles = [gym.make(env_id, **kwargs).unwrapped for _ in range(num_envs)]
     obs, info = vec.reset(seed=seed)

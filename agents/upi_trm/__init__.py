@@ -14,6 +14,7 @@ import torch
 from agents.registry import register
 from agents.upi_trm.boards import Board, board_for_env, board_from_spec
 from agents.upi_trm.network import TinyRecursiveModel
+from agents.upi_trm.presets import resolve
 from agents.upi_trm.probe import depth_drift, frozen_states
 from agents.upi_trm.upi import TrainStats, UPIConfig, train
 
@@ -25,7 +26,7 @@ class UPITRM:
     env_families = ("sudoku", "maze_path")
 
     def __init__(self, **config: Any) -> None:
-        self.config = UPIConfig(**config)
+        self.config = UPIConfig(**resolve(config))
         self.net: TinyRecursiveModel | None = None
         self.stats = TrainStats()
 

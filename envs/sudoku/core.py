@@ -10,9 +10,17 @@ The MDP (DESIGN section 2):
 * action ``a = cell * N + (digit - 1)`` in ``Discrete(N**3)``; clues never change;
 * checker ``c(x, y) = filled - 2 * violations - 5 * dead`` where ``violations`` counts, in every
   row, column and box, the pairs of equal digits it holds (a pair sharing a row and a box counts
-  twice, once per unit), and ``dead`` counts empty cells with no digit left
-  that breaks no rule;
+  twice, once per unit; under ``rules="poster"``: ``k - 1`` for a unit holding ``k`` copies of a
+  digit), and ``dead`` counts empty cells with no digit absent from their row, column and box;
 * reward: see :func:`shaped_reward`.
+
+Two rule sets (``rules``, DESIGN section 2): ``"suite"`` (the default, above) and ``"poster"``,
+the MDP of the UPI-TRM poster's public code (gopeshh/trm_bellman), re-derived independently:
+``k - 1`` violations (``rl/sudoku_utils.py``, ``count_sudoku_violations_*``), no "no legal move"
+ending (``rl/envs/plan_edit_env.py``, ``PlanEditEnv.step``: the episode runs to the horizon), the
+terminal reward ``r0 - Phi(s)`` (``plan_edit_env.compute_transition_reward``, its current
+version), a masked action a no-op without penalty (``external_baselines/sudoku4x4_env.py``), and
+the ``cell`` mask offering a cell's current digit (a rewrite that changes nothing).
 """
 
 from __future__ import annotations
@@ -32,8 +40,16 @@ INVALID_PENALTY = 1.0
 """A step whose action is outside the legal set is a no-op with base reward ``-INVALID_PENALTY``."""
 VIOLATION_WEIGHT = 2
 DEAD_WEIGHT = 5
-MASKINGS = ("constraint", "cell", "none")
-"""Masking regimes: the legal set of actions, and the mask shown to the agent (DESIGN section 2)."""
+MASKINGS = ("constraint", "constraint-edit", "cell", "none")
+"""Masking regimes: the legal set of actions, and the mask shown to the agent (DESIGN section 2).
+``constraint``: empty non-clue cells, digits absent from their row, column and box;
+``constraint-edit`` (the poster code's ``SudokuConstraintTracker``, ``rl/task_config.py``): any
+non-clue cell, filled or not, with a digit absent from its row, column and box (the cell's own
+digit counts, so it is never offered again): a filled cell may be overwritten; ``cell``: any
+non-clue cell, any digit but the one it holds (``rules="poster"``: that one too); ``none``: the
+``cell`` set, every action shown."""
+RULES = ("suite", "poster")
+"""Rule sets of the MDP (see the module docstring)."""
 REWARD = (
     f"r = r0 + {GAMMA:g}*Phi(s') - Phi(s), Phi = checker c = filled - {VIOLATION_WEIGHT}*violations - "
     f"{DEAD_WEIGHT}*dead; r0 = +{SOLVE_BONUS:g} on solve, -{INVALID_PENALTY:g} for an action outside the "
@@ -124,8 +140,14 @@ def shaped_reward(
     solved: np.ndarray,
     failed: np.ndarray,
     c_max: float,
+    rules: str = "suite",
 ) -> np.ndarray:
     """Reward of one transition, the single place where the convention lives.
+
+    Under ``rules="poster"`` (the poster code's ``compute_transition_reward``): a non-terminal
+    step gets ``GAMMA * Phi(s') - Phi(s)``, a masked action included (a no-op without penalty),
+    and a terminal step ``r0 - Phi(s)``: ``1 - Phi(s)`` on a solve, ``-C_max - Phi(s)`` at the
+    horizon unsolved. Under ``rules="suite"``:
 
     ``r = r0 + GAMMA * Phi(s') - Phi(s)`` with ``Phi = c`` and
 
@@ -141,7 +163,10 @@ def shaped_reward(
 
     All arguments are ``(B,)`` arrays; returns ``(B,)`` float32.
     """
-    reward = GAMMA * phi_after - phi_before + SOLVE_BONUS * solved - INVALID_PENALTY * ~valid
+    if rules == "poster":
+        reward = np.where(solved, SOLVE_BONUS - phi_before, GAMMA * phi_after - phi_before)
+    else:
+        reward = GAMMA * phi_after - phi_before + SOLVE_BONUS * solved - INVALID_PENALTY * ~valid
     return np.where(failed, -c_max - phi_before, reward).astype(np.float32)
 
 
@@ -161,7 +186,15 @@ def legal_digits(cand: np.ndarray, empty: np.ndarray, geo: Geometry) -> np.ndarr
     return ((cand[..., None] & geo.digit_bits) != 0) & empty[..., None]
 
 
-def start_states(puzzles: np.ndarray, n: int) -> StartStates:
+def unit_violations(counts: np.ndarray, rules: str) -> np.ndarray:
+    """Violations of digit counts ``counts`` (``(..., 3N, N)``), summed over the last two axes:
+    the pairs of equal digits per unit (``suite``) or ``k - 1`` per digit held ``k`` times in a
+    unit (``poster``)."""
+    per = np.maximum(counts - 1, 0) if rules == "poster" else counts * (counts - 1) // 2
+    return per.sum(axis=(-2, -1))
+
+
+def start_states(puzzles: np.ndarray, n: int, rules: str = "suite") -> StartStates:
     """Bookkeeping of every puzzle of ``puzzles`` (``(P, C)``), vectorised over the set."""
     geo = geometry(n)
     onehot = (puzzles[:, :, None] == geo.digits).astype(np.int16)
@@ -172,7 +205,7 @@ def start_states(puzzles: np.ndarray, n: int) -> StartStates:
         counts=counts,
         cand=cand.astype(np.int32),
         filled=(puzzles > 0).sum(axis=1),
-        violations=(counts * (counts - 1) // 2).sum(axis=(1, 2)),
+        violations=unit_violations(counts, rules),
         dead=((puzzles == 0) & (cand == 0)).sum(axis=1),
     )
 
@@ -188,6 +221,7 @@ class SudokuBatch:
         failure value) instead of a terminal failure.
     :param puzzles: ``(P, C)`` int8 clue grids the episodes start from (validated), needed by
         :meth:`load`; a batch filled only through :meth:`load_boards` may pass None.
+    :param rules: one of :data:`RULES`.
     """
 
     def __init__(
@@ -198,17 +232,22 @@ class SudokuBatch:
         horizon: int,
         horizon_truncates: bool,
         puzzles: np.ndarray | None = None,
+        rules: str = "suite",
     ) -> None:
         if masking not in MASKINGS:
             raise ValueError(f"masking must be one of {MASKINGS}, got {masking!r}")
+        if rules not in RULES:
+            raise ValueError(f"rules must be one of {RULES}, got {rules!r}")
         geo = self.geo = geometry(n)
         self.num_actions = geo.num_actions
         self.masking = masking
+        self.rules = rules
+        self.poster = rules == "poster"
         self.horizon = horizon
         self.horizon_truncates = horizon_truncates
         self.c_max = max_score(n)
         self.puzzles = puzzles
-        self._start = None if puzzles is None else start_states(puzzles, n)
+        self._start = None if puzzles is None else start_states(puzzles, n, rules)
         B, C, N = batch_size, geo.num_cells, geo.size
         self.batch_size = B
         self._full = np.int32((1 << N) - 1)
@@ -243,7 +282,7 @@ class SudokuBatch:
         """One-step lookahead under this batch's rules (:meth:`envs.batched.BatchVectorEnv.lookahead`)."""
         from envs.sudoku.lookahead import one_step_lookahead
 
-        return one_step_lookahead(obs, mask, self.masking, self.horizon, self.horizon_truncates, steps_taken)
+        return one_step_lookahead(obs, mask, self.masking, self.horizon, self.horizon_truncates, steps_taken, self.rules)
 
     def render(self, row: int) -> str:
         """Text picture of episode ``row``: clues in brackets, plan digits plain, ``.`` empty."""
@@ -288,14 +327,16 @@ class SudokuBatch:
         return {k: v.copy() for k, v in arrays.items()} if copy else arrays
 
     def has_legal_move(self) -> np.ndarray:
-        """``(B,)`` bool: the legal set is not empty (always true outside ``constraint``).
+        """``(B,)`` bool: the legal set is not empty (always true under ``cell`` and ``none``).
 
         Under ``constraint`` the legal cells are the empty ones with a candidate, i.e. the empty
         cells that are not dead.
         """
-        if self.masking != "constraint":
-            return np.ones(self.batch_size, dtype=bool)
-        return self.filled + self.dead < self.geo.num_cells
+        if self.masking == "constraint":
+            return self.filled + self.dead < self.geo.num_cells
+        if self.masking == "constraint-edit":
+            return self.legal.reshape(self.batch_size, -1).any(axis=1)
+        return np.ones(self.batch_size, dtype=bool)
 
     # ------------------------------------------------------------------ reset
     def load(self, rows: np.ndarray, puzzle_ids: np.ndarray) -> None:
@@ -308,7 +349,7 @@ class SudokuBatch:
         """Put board ``pick[i]`` of ``clues`` and ``plans`` (``(k, C)`` grids) into batch row
         ``rows[i]``, e.g. to look one step ahead from states met in other episodes; the
         bookkeeping is computed once per given board however often it is picked."""
-        start = start_states(plans, self.geo.n)
+        start = start_states(plans, self.geo.n, self.rules)
         self._set(rows, clues[pick], plans[pick], *(getattr(start, f.name)[pick] for f in fields(start)))
 
     def _set(
@@ -335,6 +376,10 @@ class SudokuBatch:
         self.obs[rows, :, N:] = plans[:, :, None] == digits
         if self.masking == "constraint":
             self.legal[rows] = legal_digits(cand, plans == 0, self.geo)
+        elif self.masking == "constraint-edit":
+            self.legal[rows] = legal_digits(cand, clues == 0, self.geo)
+        elif self.masking == "cell" and not self.poster:
+            self.legal[rows] = (clues == 0)[..., None] & (plans[..., None] != digits)
         else:
             self.legal[rows] = (clues == 0)[..., None]
         self._rescore()
@@ -344,8 +389,9 @@ class SudokuBatch:
     def step(self, actions: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Apply one action per episode.
 
-        An episode ends solved (terminated), stuck with no legal move (terminated, failure) or
-        at the horizon (terminated as a failure, or truncated if ``horizon_truncates``).
+        An episode ends solved (terminated), stuck with no legal move (terminated, failure; not
+        under ``rules="poster"``) or at the horizon (terminated as a failure, or truncated if
+        ``horizon_truncates``).
 
         :param actions: ``(B,)`` int64 actions in ``[0, N**3)`` (already range-checked).
         :return: ``(reward, terminated, truncated)``, each ``(B,)``.
@@ -361,7 +407,7 @@ class SudokuBatch:
         self.steps += 1
         solved = self.solved
         out_of_time = ~solved & (self.steps >= self.horizon)
-        if self.masking == "constraint":
+        if self.masking in ("constraint", "constraint-edit") and not self.poster:
             stuck = ~solved & ~self.has_legal_move()
             out_of_time &= ~stuck
         else:
@@ -370,7 +416,7 @@ class SudokuBatch:
             truncated, failed = out_of_time, stuck
         else:
             truncated, failed = np.zeros_like(solved), stuck | out_of_time
-        reward = shaped_reward(phi_before, self.score, valid, solved, failed, self.c_max)
+        reward = shaped_reward(phi_before, self.score, valid, solved, failed, self.c_max, self.rules)
         return reward, solved | failed, truncated
 
     def _rescore(self) -> None:
@@ -398,14 +444,16 @@ class SudokuBatch:
             cell_had = geo.action_cell[actions[had]]
             out = self._row_counts[rows[had], None] + geo.cell_units[cell_had] * N + gone[:, None]
             self._counts_flat[out] -= 1
-            self.violations[rows[had]] -= self._counts_flat[out].sum(axis=1)
+            left = self._counts_flat[out]  # copies of the old digit still in each unit
+            self.violations[rows[had]] -= (left > 0).sum(axis=1) if self.poster else left.sum(axis=1)
             self.filled[rows[had]] -= 1
             self._obs_flat[self._row_obs[rows[had]] + cell_had * 2 * N + N + gone] = 0
             peer_counts = self._row_counts[rows[had], None, None] + geo.peer_units[cell_had] * N
             free_again = ~(self._counts_flat[peer_counts + gone[:, None, None]] > 0).any(axis=2)
             cand[had] |= np.where(free_again, geo.digit_bits[gone, None], 0)
         into = self._row_counts[rows, None] + geo.action_counts[actions]  # (k, 3)
-        self.violations[rows] += self._counts_flat[into].sum(axis=1)
+        held = self._counts_flat[into]  # copies of the new digit already in each unit
+        self.violations[rows] += (held > 0).sum(axis=1) if self.poster else held.sum(axis=1)
         self._counts_flat[into] += 1
         self.filled[rows] += 1
         self._grid_flat[at] = geo.action_digit[actions]
@@ -415,5 +463,11 @@ class SudokuBatch:
         if self.masking == "constraint":  # no overwrites here: legal only shrinks
             self._legal_flat[self._row_actions[rows, None] + geo.action_peer_legal[actions]] = False
             self._legal_cells[at] = False
+        elif self.masking == "constraint-edit":  # the peers' candidates are the legal digits
+            open_cells = self.clues.reshape(-1)[peers] == 0
+            self._legal_cells[peers] = ((cand[..., None] & geo.digit_bits) != 0) & open_cells[..., None]
+        elif self.masking == "cell" and not self.poster:  # every digit but the new one
+            self._legal_cells[at] = True
+            self._legal_flat[self._row_actions[rows] + actions] = False
         empty[np.arange(len(rows)), geo.action_self[actions]] = False  # the edited cell is filled
         self.dead[rows] += (empty & (cand == 0)).sum(axis=1) - dead_before

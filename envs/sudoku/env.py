@@ -27,9 +27,13 @@ class SudokuEnv(BatchEnv):
     ## Action Space
     ``Discrete(N**3)``: ``a = cell * N + (digit - 1)``, cells row-major. The legal set depends on
     ``masking``: ``constraint`` = empty non-clue cells with digits absent from their row, column
-    and box; ``cell`` = any digit in any non-clue cell (overwriting allowed); ``none`` = as
-    ``cell``, but the mask shown is all ones. An action outside the legal set is a no-op step
-    penalised by ``INVALID_PENALTY`` (this is how masks reach agents that cannot use them).
+    and box; ``constraint-edit`` = any non-clue cell, filled or not, with a digit absent from its
+    row, column and box (the cell's own digit counts, so a filled cell may be overwritten with
+    another consistent digit: the poster code's tracker mask); ``cell`` = any digit in any
+    non-clue cell but the digit it holds (``rules="poster"``: that one too, as the poster's
+    fill-only mask); ``none`` = as ``cell``, but the mask shown is all ones. An action outside the
+    legal set is a no-op step, penalised by ``INVALID_PENALTY`` under ``rules="suite"`` (this is
+    how masks reach agents that cannot use them) and not under ``rules="poster"``.
     ``action_masks()`` and ``info["action_mask"]`` give the mask, ``(N**3,)`` bool.
 
     ## Observation Space
@@ -45,6 +49,11 @@ class SudokuEnv(BatchEnv):
     ## Rewards
     Potential-based shaping with ``Phi = c`` and gamma 0.99, ``+1`` on solving, an absorbing
     failure value ``-C_max`` (``C_max = N*N``); see :func:`envs.sudoku.core.shaped_reward`.
+    With the absorbing failure value, every failed episode returns
+    ``sum_{t<T-1} gamma^t r0_t - gamma^(T-1) C_max - Phi(s_0)`` whatever it filled: the shaping
+    telescopes away, so only solving carries signal in the return. Under ``rules="poster"`` a
+    non-terminal step pays ``gamma*Phi(s') - Phi(s)`` and the terminal one ``r0 - Phi(s)`` (r0 =
+    +1 solved, ``-C_max`` failed): the return is ``gamma^(T-1) r0 - Phi(s_0)``.
 
     ## Starting State
     A puzzle of the split drawn uniformly with the episode seed, or
@@ -52,11 +61,14 @@ class SudokuEnv(BatchEnv):
 
     ## Episode End
     Termination: solved (all cells filled, no rule broken); no legal move left (failure; only
-    under ``constraint``); ``horizon`` steps used (failure). With ``horizon_truncates=True`` the
-    last one is a truncation instead, with the plain shaped reward.
+    under ``constraint`` and ``constraint-edit``, never under ``rules="poster"``); ``horizon``
+    steps used (failure). With ``horizon_truncates=True`` the last one is a truncation instead,
+    with the plain shaped reward.
 
     ## Arguments
-    ``split`` (train/val/test), ``masking`` (constraint/cell/none), ``horizon`` (default
+    ``split`` (train/val/test), ``masking`` (constraint/constraint-edit/cell/none), ``rules``
+    (``suite``, the default, or ``poster``: the MDP of the poster's public code, see
+    :mod:`envs.sudoku.core` and the README's table of the differences), ``horizon`` (default
     ``N*N``), ``seed`` (dataset seed), ``puzzles`` (your own clue grids), ``horizon_truncates``,
     ``render_mode`` (``"ansi"``).
 
@@ -65,10 +77,13 @@ class SudokuEnv(BatchEnv):
     ``filled``, ``steps``, ``puzzle_index``.
 
     ## Version History
-    * v0: initial version.
+    * v0: initial version; ``rules`` and ``constraint-edit`` added, and under the suite's rules
+      the ``cell`` mask no longer offers a cell's current digit (a rewrite that changes nothing:
+      a trained MaskablePPO filled one cell and rewrote it to the horizon). The id stays v0: the
+      records of the old dynamics show as stale (their env code changed), not as current.
     """
 
     def __init__(self, dataset: str = "sudoku4x4-easy", **kwargs: Any) -> None:
         self.options = opts = parse_options(dataset, **kwargs)
-        core = SudokuBatch(opts.n, 1, opts.masking, opts.horizon, opts.horizon_truncates, opts.puzzles)
+        core = SudokuBatch(opts.n, 1, opts.masking, opts.horizon, opts.horizon_truncates, opts.puzzles, opts.rules)
         super().__init__(core, observation_space(opts.n), len(opts.puzzles), opts.render_mode)

@@ -34,16 +34,18 @@ def one_step_lookahead(
     horizon: int = 2**31 - 1,
     horizon_truncates: bool = False,
     steps_taken: np.ndarray | None = None,
+    rules: str = "suite",
 ) -> Lookahead:
     """Apply every ``True`` action of ``mask`` (``(S, A)``) to a copy of its state.
 
     :param masking: the env's masking regime (decides which edits are legal).
+    :param rules: the env's rule set (``suite`` or ``poster``).
     :param horizon: the env's horizon; with ``steps_taken`` (``(S,)``, edits already made in
         each episode) the lookahead reproduces failures at the horizon too.
     """
     state, action = np.nonzero(mask)
     clues, plans, n = decode_boards(obs)
-    trial = SudokuBatch(n, len(state), masking, horizon, horizon_truncates)
+    trial = SudokuBatch(n, len(state), masking, horizon, horizon_truncates, rules=rules)
     trial.load_boards(np.arange(len(state)), clues, plans, pick=state)
     if steps_taken is not None:
         trial.steps[:] = steps_taken[state]

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
 
 import numpy as np
 
 from envs.batched import check_kwargs, check_positive_int, check_render_mode
-from envs.sudoku.core import MASKINGS
+from envs.sudoku.core import MASKINGS, RULES
 from envs.sudoku.dataset import DATASETS, SPLITS, load, validate_puzzles
 
-ENV_KWARGS = ("split", "masking", "horizon", "seed", "puzzles", "horizon_truncates", "render_mode")
+ENV_KWARGS = ("split", "masking", "rules", "horizon", "seed", "puzzles", "horizon_truncates", "render_mode")
 """Keyword arguments accepted by ``gym.make`` / ``gym.make_vec`` for the ``trm/Sudoku*`` ids."""
 
 
@@ -22,6 +23,7 @@ class SudokuOptions:
     :param n: box size.
     :param puzzles: ``(P, C)`` int8 clue grids the episodes draw from.
     :param masking: masking regime.
+    :param rules: rule set (``suite`` or ``poster``).
     :param horizon: edits per episode before failure.
     :param horizon_truncates: report horizon exhaustion as truncation (no failure value).
     :param render_mode: None or ``"ansi"``.
@@ -31,6 +33,7 @@ class SudokuOptions:
     n: int
     puzzles: np.ndarray
     masking: str
+    rules: str
     horizon: int
     horizon_truncates: bool
     render_mode: str | None
@@ -40,7 +43,9 @@ def parse_options(dataset: str, **kwargs: object) -> SudokuOptions:
     """Validate the env kwargs of ``dataset`` with clear messages.
 
     :param split: ``"train"`` (default), ``"val"`` or ``"test"``.
-    :param masking: ``"constraint"`` (default), ``"cell"`` or ``"none"``.
+    :param masking: ``"constraint"`` (default), ``"constraint-edit"``, ``"cell"`` or ``"none"``.
+    :param rules: ``"suite"`` (default) or ``"poster"`` (the poster code's MDP, see
+        :mod:`envs.sudoku.core`).
     :param horizon: edits per episode (default ``N*N``: 16 for 4x4, 81 for 9x9).
     :param seed: dataset seed (default 0), not the episode seed (that is ``reset(seed=...)``).
     :param puzzles: array or ``.npy`` path of clue grids used instead of the dataset's split.
@@ -61,8 +66,12 @@ def parse_options(dataset: str, **kwargs: object) -> SudokuOptions:
     render_mode = kwargs.get("render_mode")
     if split not in SPLITS:
         raise ValueError(f"split must be one of {SPLITS}, got {split!r}")
-    if masking not in MASKINGS:
-        raise ValueError(f"masking must be one of {MASKINGS}, got {masking!r}")
+    rules = kwargs.get("rules", "suite")
+    for name, value, known in (("masking", masking, MASKINGS), ("rules", rules, RULES)):
+        if value not in known:
+            close = difflib.get_close_matches(str(value), known, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise ValueError(f"{name} must be one of {known}, got {value!r}{hint}")
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise ValueError(f"seed must be a non-negative int, got {seed!r}")
     truncates = kwargs.get("horizon_truncates", False)
@@ -77,6 +86,7 @@ def parse_options(dataset: str, **kwargs: object) -> SudokuOptions:
         n=spec.n,
         puzzles=puzzles,
         masking=str(masking),
+        rules=str(rules),
         horizon=check_positive_int("horizon", horizon),
         horizon_truncates=bool(truncates),
         render_mode=check_render_mode(render_mode),
