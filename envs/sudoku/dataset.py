@@ -81,6 +81,7 @@ DATASETS: dict[str, DatasetSpec] = {
         clue_bands=((30, 35), (24, 29), (17, 23)),
         band_of_index=(0, 0, 0, 1, 1, 1, 1, 2, 2, 2),  # 30% / 40% / 30%
         class_disjoint=True,
+        version=2,  # v2: exact uncapped uniqueness checks, digs retried until the band is reached
     ),
 }
 

@@ -2,8 +2,8 @@
 
 Puzzle ``i`` of a dataset is drawn from its own generator seeded by ``(seed, i)``, so any slice of a
 dataset can be regenerated alone and the result is the same on every machine: the only draws are
-``Generator.random`` doubles, turned into orders by ``argsort``. Wall-clock time never enters:
-search effort is capped in solver nodes.
+``Generator.random`` doubles, turned into orders by ``argsort``. Wall-clock time never enters,
+and no uniqueness check has a node cap: each one is exact.
 """
 
 from __future__ import annotations
@@ -14,10 +14,15 @@ from itertools import permutations, product
 import numpy as np
 
 from envs.sudoku.core import geometry
-from envs.sudoku.solver import SearchBudgetExceeded, random_complete_grid, search
+from envs.sudoku.solver import _cell_units, box_size, other_completion_exists, random_complete_grid
 
-UNIQUENESS_NODE_CAP = 20_000
-"""Solver nodes allowed for one 'is this removal still unique?' check; over it, the clue stays."""
+DIG_ATTEMPTS_PER_GRID = 8
+"""Digs (fresh random cell orders) tried on one complete grid before drawing a new grid."""
+RETRY_MARGIN = 12
+"""A failed dig is retried from its own state at ``high + RETRY_MARGIN`` clues (unique), in a
+fresh random order: the cheap early removals are not redone."""
+DIG_ATTEMPTS_MAX = 400
+"""Digs after which :func:`dig_unique` gives up with an error (never reached in practice)."""
 
 
 def puzzle_rng(seed: int, index: int) -> np.random.Generator:
@@ -41,31 +46,79 @@ def dig_any(n: int, empties: tuple[int, int], rng: np.random.Generator) -> np.nd
     return grid
 
 
-def dig_unique(n: int, clues: tuple[int, int], rng: np.random.Generator) -> np.ndarray:
-    """Random puzzle with a unique solution, dug towards a clue count drawn in ``clues``.
+def _dig_once(grid: list[int], target: int, order: np.ndarray, snapshot_at: int = -1) -> tuple[list[int], list[int] | None]:
+    """Remove clues of ``grid`` (uniquely solvable) in ``order`` while the solution stays unique.
 
-    Cells are tried in random order; a clue is removed only if no other completion then exists
-    (checked by searching for a completion that avoids the removed digit). A check that exceeds
-    :data:`UNIQUENESS_NODE_CAP` keeps the clue, so the reached clue count may stay above the
-    target for the hardest band; the dataset card prints the real histogram.
+    A clue is removed only if no completion then avoids its digit, decided by the exact
+    :func:`other_completion_exists` (no node cap: it never gives up, so no check can accept wrongly).
+    A removal whose cell is left with its own digit as its only candidate is unique at once.
+    Stops when ``target`` clues remain or every cell was tried (a minimal puzzle). Returns the
+    puzzle and a copy of it taken when ``snapshot_at`` clues remained (None if never).
     """
-    grid = random_complete_grid(n, rng)
-    target = _uniform_int(rng, *clues)
-    remaining = len(grid)
-    for cell in np.argsort(rng.random(len(grid))):
+    n = box_size(len(grid))
+    rows_of, cols_of, boxes_of = _cell_units(n)
+    size = n * n
+    full = (1 << size) - 1
+    puzzle = list(grid)
+    rows, cols, boxes = [0] * size, [0] * size, [0] * size
+    for c, v in enumerate(puzzle):
+        if not v:
+            continue
+        bit = 1 << (v - 1)
+        rows[rows_of[c]] |= bit
+        cols[cols_of[c]] |= bit
+        boxes[boxes_of[c]] |= bit
+    remaining = sum(1 for v in puzzle if v)
+    snapshot = None
+    for cell in order:
+        if remaining == snapshot_at and snapshot is None:
+            snapshot = list(puzzle)
         if remaining <= target:
             break
-        cell, digit = int(cell), grid[int(cell)]
-        grid[cell] = 0
-        try:
-            other, _ = search(grid, limit=1, banned={cell: digit}, node_cap=UNIQUENESS_NODE_CAP)
-        except SearchBudgetExceeded:
-            other = 1
-        if other:
-            grid[cell] = digit
+        cell = int(cell)
+        digit = puzzle[cell]
+        if not digit:
+            continue
+        bit = 1 << (digit - 1)
+        r, k, b = rows_of[cell], cols_of[cell], boxes_of[cell]
+        rows[r] ^= bit
+        cols[k] ^= bit
+        boxes[b] ^= bit
+        puzzle[cell] = 0
+        if full & ~(rows[r] | cols[k] | boxes[b]) != bit and other_completion_exists(puzzle, rows, cols, boxes, cell, digit):
+            puzzle[cell] = digit  # another completion exists: the clue stays
+            rows[r] |= bit
+            cols[k] |= bit
+            boxes[b] |= bit
         else:
             remaining -= 1
-    return np.array(grid, dtype=np.int8)
+    return puzzle, snapshot
+
+
+def dig_unique(n: int, clues: tuple[int, int], rng: np.random.Generator) -> np.ndarray:
+    """Random puzzle with a unique solution and a clue count in ``clues`` (inclusive).
+
+    A clue target is drawn uniformly in the band; the complete grid is dug in a random cell
+    order (:func:`_dig_once`). A dig that ends above the band (the puzzle became minimal first)
+    is retried with a fresh order from the first dig's state at ``high + RETRY_MARGIN`` clues,
+    and after :data:`DIG_ATTEMPTS_PER_GRID` failures on a fresh complete grid, so every puzzle
+    lands in its band; every removal is checked exactly.
+    """
+    low, high = clues
+    grid = random_complete_grid(n, rng)
+    target = _uniform_int(rng, low, high)
+    start = grid
+    for attempt in range(DIG_ATTEMPTS_MAX):
+        if attempt and attempt % DIG_ATTEMPTS_PER_GRID == 0:
+            start = grid = random_complete_grid(n, rng)
+        fresh = start is grid
+        puzzle, snapshot = _dig_once(start, target, np.argsort(rng.random(len(grid))), high + RETRY_MARGIN if fresh else -1)
+        remaining = sum(1 for v in puzzle if v)
+        if low <= remaining <= high:
+            return np.array(puzzle, dtype=np.int8)
+        if fresh and snapshot is not None:
+            start = snapshot
+    raise RuntimeError(f"no puzzle with {low}..{high} clues after {DIG_ATTEMPTS_MAX} digs")
 
 
 @lru_cache(maxsize=None)

@@ -134,8 +134,190 @@ def solve(grid: Sequence[int], node_cap: int | None = None) -> list[int] | None:
 
 
 def count_solutions(grid: Sequence[int], limit: int = 2, node_cap: int | None = None) -> int:
-    """Number of completions of ``grid``, counted up to ``limit`` (2 answers 'unique?')."""
-    return search(grid, limit=limit, node_cap=node_cap)[0]
+    """Number of completions of ``grid``, counted up to ``limit`` (2 answers 'unique?').
+
+    Exact: without ``node_cap`` it never gives up. Uncapped counts use the propagating engine
+    (:func:`count_completions`); a capped count keeps the plain search and its node semantics.
+    """
+    if node_cap is not None:
+        return search(grid, limit=limit, node_cap=node_cap)[0]
+    return count_completions(grid, limit=limit)
+
+
+@lru_cache(maxsize=None)
+def _peers(n: int) -> tuple[tuple[int, ...], ...]:
+    """The cells sharing a row, column or box with each cell (the cell itself excluded)."""
+    rows, cols, boxes = _cell_units(n)
+    num = len(rows)
+    return tuple(tuple(p for p in range(num) if p != c and (rows[p] == rows[c] or cols[p] == cols[c] or boxes[p] == boxes[c])) for c in range(num))
+
+
+@lru_cache(maxsize=None)
+def _unit_lists(n: int) -> tuple[tuple[int, ...], ...]:
+    """The cells of every row, column and box."""
+    rows, cols, boxes = _cell_units(n)
+    size = n * n
+    units = []
+    for idx in (rows, cols, boxes):
+        for u in range(size):
+            units.append(tuple(c for c in range(len(idx)) if idx[c] == u))
+    return tuple(units)
+
+
+_POPCOUNT = tuple(bin(m).count("1") for m in range(1 << 9))
+
+
+def _propagate(cand: list[int], queue: list[int], peers: tuple[tuple[int, ...], ...]) -> bool:
+    """Remove the digit of every single-candidate cell in ``queue`` from its peers (naked
+    singles, to a fixed point); False on a contradiction (a cell with no candidate left)."""
+    while queue:
+        c = queue.pop()
+        bit = cand[c]
+        for p in peers[c]:
+            m = cand[p]
+            if m & bit:
+                m ^= bit
+                if not m:
+                    return False
+                cand[p] = m
+                if not m & (m - 1):
+                    queue.append(p)
+    return True
+
+
+def _hidden_singles(cand: list[int], units, peers, full: int) -> bool | None:
+    """Fix every digit that has one place left in a unit; None on a contradiction, else
+    whether anything changed (propagated)."""
+    changed = False
+    for unit in units:
+        once = twice = 0
+        for c in unit:
+            m = cand[c]
+            twice |= once & m
+            once |= m
+        if once != full:
+            return None
+        lone = once & ~twice
+        if not lone:
+            continue
+        for c in unit:
+            m = cand[c]
+            hit = m & lone
+            if hit:
+                if hit & (hit - 1):
+                    return None  # two digits that each need this cell
+                if m != hit:
+                    cand[c] = hit
+                    changed = True
+                    if not _propagate(cand, [c], peers):
+                        return None
+    return changed
+
+
+def count_completions(grid: Sequence[int], limit: int = 2, banned: dict[int, int] | None = None) -> int:
+    """Exact number of completions of ``grid`` up to ``limit``, never giving up.
+
+    Candidate bitmasks per cell with naked- and hidden-single propagation and branching on the
+    cell with the fewest candidates; ``banned`` (``{cell: digit}``) forbids digits in empty cells.
+    """
+    num_cells = len(grid)
+    n = box_size(num_cells)
+    size = n * n
+    full = (1 << size) - 1
+    peers = _peers(n)
+    cand = [full] * num_cells
+    queue = []
+    for c, v in enumerate(grid):
+        if v:
+            cand[c] = 1 << (int(v) - 1)
+            queue.append(c)
+    # clues that already clash: two clues of one digit in a unit
+    for c in queue:
+        bit = cand[c]
+        for p in peers[c]:
+            if grid[p] and cand[p] == bit:
+                return 0
+    for c, d in (banned or {}).items():
+        cand[c] &= ~(1 << (d - 1))
+        if not cand[c]:
+            return 0
+        if not cand[c] & (cand[c] - 1):
+            queue.append(c)
+    if not _propagate(cand, queue, peers):
+        return 0
+    return _count_from_candidates(cand, limit, n)
+
+
+def _count_from_candidates(cand: list[int], limit: int, n: int, hidden: bool = True) -> int:
+    """Completions (up to ``limit``) of a consistent candidate grid whose single-candidate cells
+    are already propagated; ``hidden`` adds hidden-single propagation at every node."""
+    num_cells = len(cand)
+    size = n * n
+    full = (1 << size) - 1
+    peers = _peers(n)
+    units = _unit_lists(n)
+    pop = _POPCOUNT if size <= 9 else None
+
+    def rec(cand: list[int]) -> int:
+        while hidden:
+            res = _hidden_singles(cand, units, peers, full)
+            if res is None:
+                return 0
+            if not res:
+                break
+        best, best_count = -1, size + 1
+        for c in range(num_cells):
+            m = cand[c]
+            if m & (m - 1):
+                k = pop[m] if pop is not None else m.bit_count()
+                if k < best_count:
+                    best, best_count = c, k
+                    if k == 2:
+                        break
+        if best < 0:
+            return 1
+        m = cand[best]
+        total = 0
+        while m:
+            bit = m & -m
+            m ^= bit
+            new = cand[:]
+            new[best] = bit
+            if _propagate(new, [best], peers):
+                total += rec(new)
+                if total >= limit:
+                    return total
+        return total
+
+    return min(rec(list(cand)), limit)
+
+
+def other_completion_exists(grid: Sequence[int], rows: Sequence[int], cols: Sequence[int], boxes: Sequence[int], cell: int, digit: int) -> bool:
+    """Whether the consistent ``grid`` (empty ``cell``) has a completion with ``cell != digit``.
+
+    ``rows``/``cols``/``boxes`` are the used-digit bitmasks of the grid's clues. Exact, no cap.
+    """
+    n = box_size(len(grid))
+    size = n * n
+    full = (1 << size) - 1
+    cell_row, cell_col, cell_box = _cell_units(n)
+    cand = [0] * len(grid)
+    queue = []
+    for c, v in enumerate(grid):
+        if v:
+            cand[c] = 1 << (v - 1)
+        else:
+            m = full & ~(rows[cell_row[c]] | cols[cell_col[c]] | boxes[cell_box[c]])
+            if c == cell:
+                m &= ~(1 << (digit - 1))
+            if not m:
+                return False
+            cand[c] = m
+            if not m & (m - 1):
+                queue.append(c)
+    if not _propagate(cand, queue, _peers(n)):
+        return False
+    return _count_from_candidates(cand, 1, n, hidden=False) > 0
 
 
 def random_complete_grid(n: int, rng: np.random.Generator) -> list[int]:
