@@ -285,3 +285,12 @@ def test_config_refuses_wrong_types_and_ranges_by_name(bad, message):
     with pytest.raises((TypeError, ValueError), match=message):
         UPIConfig(**bad)
     assert UPIConfig(contraction=None, learning_rate=1, radius=0).learning_rate == 1
+
+
+def test_a_state_without_legal_actions_gets_no_policy_target():
+    pi = np.array([[0.5, 0.5, 0.0], [0.0, 0.0, 0.0]])
+    candidate = np.array([[1.0, 0.0, 0.0], [0.0, 0.0, 0.0]])
+    mix = conservative_mixture(pi, candidate, 0.5)
+    # the poster's rules run to the horizon: under constraint-edit a state can have no legal action
+    assert np.allclose(mix, [[0.75, 0.25, 0.0], [0.0, 0.0, 0.0]])  # no NaN for the empty row
+

@@ -244,9 +244,14 @@ def candidate_policy(
 
 
 def conservative_mixture(pi: np.ndarray, candidate: np.ndarray, alpha: float) -> np.ndarray:
-    """``(1 - alpha) pi + alpha pi_cand``, renormalised (``pi`` restricted to legal actions)."""
+    """``(1 - alpha) pi + alpha pi_cand``, renormalised (``pi`` restricted to legal actions).
+
+    A state without a legal action (possible where the episode runs on to the horizon, e.g. the
+    poster's rules under ``constraint-edit``) gets an all-zero row: no policy target, so its
+    distillation loss is 0 instead of NaN."""
     mixture = (1 - alpha) * pi + alpha * candidate
-    return mixture / mixture.sum(axis=1, keepdims=True)
+    total = mixture.sum(axis=1, keepdims=True)
+    return np.divide(mixture, total, out=np.zeros_like(mixture), where=total > 0)
 
 
 def mixture_kl(target: torch.Tensor, log_probs: torch.Tensor) -> torch.Tensor:
