@@ -77,7 +77,7 @@ def run_tables(specs: list[TableSpec], profile: str, store: ResultStore, jobs: i
     session = {"started": time.time(), "ended": None, "runs": pending, "jobs": jobs}
     if pending:
         store.put_sessions(profile, sessions + [session])
-    execute(runs, store, jobs, executor, address)
+    execute(runs, store, jobs, executor, address, cost=estimated_cost)
     if pending:
         session["ended"] = time.time()
         store.put_sessions(profile, sessions + [session])
