@@ -79,7 +79,7 @@ RUNNER_ENV_KWARGS = {
     "puzzles": "runs evaluate on the env's own splits (puzzles= is for direct env use: gym.make)",
     "split": "runs train on the train split and evaluate on --splits (split= is for direct env use)",
 }
-"""Env kwargs the runner decides itself: ``bench run`` refuses them up front (given to a run, the
+"""Env kwargs the runner decides itself: ``bench run`` and table columns (:mod:`bench.tables`) refuse them up front (given to a run, the
 runner fails after training (puzzles) or silently trains on another split (split))."""
 
 

@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 
 from bench.evaluation import DEFAULT_EPISODES
+from bench.inputs import RUNNER_ENV_KWARGS
 from bench.runner import RunSpec, Spec
 from bench.supervised import SupervisedSpec
 
@@ -313,9 +314,6 @@ def _check(spec: TableSpec, path: Path) -> None:
 
 
 RUN_SPLITS = ("train", "val", "test")
-RUNNER_ENV_KWARGS = ("puzzles", "split")
-"""Env kwargs the runner decides itself (it trains on ``train``, evaluates on the column's
-``splits``): a column naming one would fail after training, or train on another split."""
 
 
 def _check_int(value: Any, minimum: int, where: str) -> None:
