@@ -29,7 +29,8 @@ FLOOR_SETTINGS = (
     ("poster", "constraint-edit"),
 )
 """(rules, masking) pairs whose random floor a card shows: the suite's regimes, and the poster's
-MDP under its 4x4 (``cell``) and 9x9 (``constraint-edit``) regimes (what the tables use)."""
+MDP under its 4x4 (``cell``) and 9x9 (``constraint-edit``) regimes (what the tables use). The
+floors under ``rules="poster-folded"`` are the same: the rule sets differ only in a reward."""
 
 
 def random_floor(env_id: str, masking: str, episodes_per_puzzle: int, seed: int, rules: str = "suite") -> dict[str, float]:

@@ -28,8 +28,11 @@ Poster facts restated here (file / function they come from):
   truncation, and nothing else ends it (``rl/envs/plan_edit_env.py``: ``PlanEditEnv.step``);
 * reward: non-terminal ``gamma*Phi(s') - Phi(s)``; terminal ``r0 - Phi(s)`` in the current
   ``compute_transition_reward`` (r0 = +1 on a solve, ``-C_max`` = ``fail_terminal_reward``
-  otherwise); the version of ``plan_edit_env.py`` stored with the 9x9 configs (commit 8884572)
-  shaped the terminal step too, ``r0 + gamma*Phi(s') - Phi(s)``: ``fold_terminal=False``.
+  otherwise; commits 5377a39 and 0b0d79a): ``fold_terminal=True``; the versions of
+  ``plan_edit_env.py`` stored with the configs behind the claims (commit 6065a6e, the 4x4 Hard
+  ``upi_trm_feasibility_persistent_z_no_contraction_no_mask.yaml``; commit 8884572,
+  ``configs/sudoku9x9/upi_trm_9x9.yaml``) shaped the terminal step too,
+  ``r0 + gamma*Phi(s') - Phi(s)``: ``fold_terminal=False``.
 """
 
 from __future__ import annotations
@@ -186,8 +189,8 @@ def step(
     * terminated when the new plan is solved (r0 = +1) or ``t + 1 >= horizon`` (r0 = ``-C_max``);
       a solve on the last edit counts as a solve; ``truncated`` is always False;
     * reward ``gamma*Phi(s') - Phi(s)`` when not terminal; when terminal ``r0 - Phi(s)`` with
-      ``fold_terminal`` (current code), ``r0 + gamma*Phi(s') - Phi(s)`` without (the version
-      stored with the 9x9 configs).
+      ``fold_terminal`` (the current code), ``r0 + gamma*Phi(s') - Phi(s)`` without (the
+      versions stored with the configs behind the claims).
 
     :param masking: ``"cell"`` or ``"constraint-edit"``; None = the poster's regime for ``n``.
     """

@@ -18,14 +18,14 @@ def units_of(size: int, n: int) -> list[list[int]]:
 
 
 def brute_checker(grid: np.ndarray, n: int, rules: str = "suite") -> dict[str, int]:
-    """filled, violations (equal pairs in a unit; ``poster``: k - 1 for k copies), dead (empty
+    """filled, violations (equal pairs in a unit; the poster's rules: k - 1 for k copies), dead (empty
     cells with no free digit), score."""
     size = n * n
     units = units_of(size, n)
     values = [int(v) for v in grid]
     violations = 0
     for unit in units:
-        if rules == "poster":
+        if rules != "suite":  # the poster's rule sets
             digits = [values[c] for c in unit if values[c]]
             violations += len(digits) - len(set(digits))
             continue
@@ -66,7 +66,7 @@ def brute_legal(clues: np.ndarray, grid: np.ndarray, n: int, masking: str, rules
         if clues[cell]:
             continue
         seen = {int(grid[p]) for unit in units if cell in unit for p in unit}  # the cell's own digit too
-        if masking == "none" or (masking == "cell" and rules == "poster"):
+        if masking == "none" or (masking == "cell" and rules != "suite"):
             legal[cell] = True
         elif masking == "cell":
             legal[cell] = [d != grid[cell] for d in range(1, size + 1)]

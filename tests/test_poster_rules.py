@@ -1,5 +1,5 @@
-"""``rules="poster"``: the env's checker, masks, rewards and endings equal an independent
-re-implementation of the poster code's MDP (``tests/poster_reference.py``, written from
+"""``rules="poster"`` and ``"poster-folded"``: the env's checker, masks, rewards and endings equal
+an independent re-implementation of the poster code's MDP (``tests/poster_reference.py``, written from
 gopeshh/trm_bellman's definitions, not from ``envs/``) on every state of random episodes; the
 suite's ``cell`` mask no longer offers a cell's current digit."""
 
@@ -24,21 +24,31 @@ def decode(obs: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
     return (onehot[:, 0] * digits).sum(-1), (onehot[:, 1] * digits).sum(-1)
 
 
+FOLD_TERMINAL = {"poster": False, "poster-folded": True}
+"""The reference's terminal reward for each of the poster's rule sets."""
+
+
 def check_parity(env_id: str, masking: str, episodes: int, seed: int = 0) -> int:
-    """Play ``episodes`` random legal episodes (and some illegal actions) on the env under
-    ``rules="poster"``, comparing every step with the reference; returns the states checked."""
+    """Play ``episodes`` random legal episodes (and some illegal actions) on the env under both
+    of the poster's rule sets in lockstep (the same actions, so the same states), comparing every
+    step with the reference; returns the states checked."""
     n = 2 if "4x4" in env_id else 3
     horizon = ref.default_horizon(n)
     batch = 20
-    env = gym.make_vec(env_id, batch, vectorization_mode="vector_entry_point", masking=masking, rules="poster", split="test")
+    envs_by_rules = {
+        rules: gym.make_vec(env_id, batch, vectorization_mode="vector_entry_point", masking=masking, rules=rules, split="test")
+        for rules in FOLD_TERMINAL
+    }
     rng = np.random.default_rng(seed)
     checked = 0
-    obs, info = env.reset(seed=seed)
+    starts = {rules: env.reset(seed=seed) for rules, env in envs_by_rules.items()}
+    obs, info = starts["poster"]
+    assert np.array_equal(obs, starts["poster-folded"][0])
     steps = np.zeros(batch, dtype=int)
     finished = 0
     while finished < episodes:
         actions = np.empty(batch, dtype=np.int64)
-        expected = []
+        expected = {rules: [] for rules in FOLD_TERMINAL}
         for i in range(batch):
             clues, plan = decode(obs[i], n)
             mask = ref.legal_mask(plan, clues, n, masking)
@@ -47,19 +57,25 @@ def check_parity(env_id: str, masking: str, episodes: int, seed: int = 0) -> int
             legal = np.flatnonzero(mask)
             illegal = rng.random() < 0.1 or not legal.size
             actions[i] = rng.integers(n**6) if illegal else rng.choice(legal)
-            expected.append(ref.step(plan, clues, n, int(actions[i]), int(steps[i]), horizon, masking))
+            for rules, fold in FOLD_TERMINAL.items():
+                expected[rules].append(ref.step(plan, clues, n, int(actions[i]), int(steps[i]), horizon, masking, fold_terminal=fold))
             checked += 1
-        obs, reward, terminated, truncated, info = env.step(actions)
-        for i, (after, r, term, trunc) in enumerate(expected):
-            assert np.isclose(reward[i], r, atol=1e-4), f"reward {reward[i]} != {r}"
-            assert (terminated[i], truncated[i]) == (term, trunc)
-            steps[i] = 0 if term else steps[i] + 1
-            if term:
+        results = {rules: env.step(actions) for rules, env in envs_by_rules.items()}
+        for rules, (_, reward, terminated, truncated, _) in results.items():
+            for i, (_, r, term, trunc) in enumerate(expected[rules]):
+                assert np.isclose(reward[i], r, atol=1e-4), f"{rules}: reward {reward[i]} != {r}"
+                assert (terminated[i], truncated[i]) == (term, trunc)
+        obs, _, terminated, _, info = results["poster"]
+        assert np.array_equal(obs, results["poster-folded"][0])
+        for i, (after, *_) in enumerate(expected["poster"]):
+            steps[i] = 0 if terminated[i] else steps[i] + 1
+            if terminated[i]:
                 finished += 1
                 assert info["final_info"]["solved"][i] == ref.solved(after, n)
             else:
                 assert np.array_equal(decode(obs[i], n)[1], after)
-    env.close()
+    for env in envs_by_rules.values():
+        env.close()
     return checked
 
 

@@ -57,9 +57,11 @@ def test_episode_follows_the_rules(env_id, masking, rules, data, seed):
         discount *= GAMMA
         steps += 1
     last = discount / GAMMA  # GAMMA ** (T - 1)
-    if rules == "poster":  # no penalties; the terminal step r0 - Phi(s) cancels the potential
-        expected = last * (SOLVE_BONUS if info["solved"] else -(n**4)) - phi0
-        assert steps == env.options.horizon or info["solved"]  # no "no legal move" ending
+    if rules != "suite":  # no penalties, no "no legal move" ending
+        r0 = SOLVE_BONUS if info["solved"] else -(n**4)
+        # shaped to the end, a failure keeps its final potential; folded, r0 - Phi(s) cancels it
+        expected = last * r0 - phi0 + (discount * info["score"] if rules == "poster" else 0.0)
+        assert steps == env.options.horizon or info["solved"]
     elif info["solved"]:
         expected = penalties + last * SOLVE_BONUS + discount * info["score"] - phi0
     else:

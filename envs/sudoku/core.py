@@ -14,13 +14,20 @@ The MDP (DESIGN section 2):
   digit), and ``dead`` counts empty cells with no digit absent from their row, column and box;
 * reward: see :func:`shaped_reward`.
 
-Two rule sets (``rules``, DESIGN section 2): ``"suite"`` (the default, above) and ``"poster"``,
+Rule sets (``rules``, DESIGN section 2): ``"suite"`` (the default, above) and two versions of
 the MDP of the UPI-TRM poster's public code (gopeshh/trm_bellman), re-derived independently:
 ``k - 1`` violations (``rl/sudoku_utils.py``, ``count_sudoku_violations_*``), no "no legal move"
-ending (``rl/envs/plan_edit_env.py``, ``PlanEditEnv.step``: the episode runs to the horizon), the
-terminal reward ``r0 - Phi(s)`` (``plan_edit_env.compute_transition_reward``, its current
-version), a masked action a no-op without penalty (``external_baselines/sudoku4x4_env.py``), and
-the ``cell`` mask offering a cell's current digit (a rewrite that changes nothing).
+ending (``rl/envs/plan_edit_env.py``, ``PlanEditEnv.step``: the episode runs to the horizon), a
+masked action a no-op without penalty (``external_baselines/sudoku4x4_env.py``), and the ``cell``
+mask offering a cell's current digit (a rewrite that changes nothing). The two differ only in
+the reward of the terminal step (``plan_edit_env.compute_transition_reward``):
+
+* ``"poster"``: shaped like every other step, ``r0 + gamma*Phi(s') - Phi(s)``, as in the
+  ``plan_edit_env.py`` stored at the commits of the configs behind the poster's claims (6065a6e,
+  the 4x4 Hard config ``upi_trm_feasibility_persistent_z_no_contraction_no_mask.yaml``; 8884572,
+  ``configs/sudoku9x9/upi_trm_9x9.yaml``): the MDP the claims rest on;
+* ``"poster-folded"``: ``r0 - Phi(s)``, the absorbing value folded into the last reward, as the
+  code reads today (commits 5377a39, 0b0d79a).
 """
 
 from __future__ import annotations
@@ -48,8 +55,10 @@ non-clue cell, filled or not, with a digit absent from its row, column and box (
 digit counts, so it is never offered again): a filled cell may be overwritten; ``cell``: any
 non-clue cell, any digit but the one it holds (``rules="poster"``: that one too); ``none``: the
 ``cell`` set, every action shown."""
-RULES = ("suite", "poster")
+RULES = ("suite", "poster", "poster-folded")
 """Rule sets of the MDP (see the module docstring)."""
+POSTER_RULES = ("poster", "poster-folded")
+"""The rule sets of the poster's code: its checker, masks and endings (they differ in one reward)."""
 REWARD = (
     f"r = r0 + {GAMMA:g}*Phi(s') - Phi(s), Phi = checker c = filled - {VIOLATION_WEIGHT}*violations - "
     f"{DEAD_WEIGHT}*dead; r0 = +{SOLVE_BONUS:g} on solve, -{INVALID_PENALTY:g} for an action outside the "
@@ -144,10 +153,10 @@ def shaped_reward(
 ) -> np.ndarray:
     """Reward of one transition, the single place where the convention lives.
 
-    Under ``rules="poster"`` (the poster code's ``compute_transition_reward``): a non-terminal
-    step gets ``GAMMA * Phi(s') - Phi(s)``, a masked action included (a no-op without penalty),
-    and a terminal step ``r0 - Phi(s)``: ``1 - Phi(s)`` on a solve, ``-C_max - Phi(s)`` at the
-    horizon unsolved. Under ``rules="suite"``:
+    Under the poster's rules (its code's ``compute_transition_reward``) every step gets
+    ``r0 + GAMMA * Phi(s') - Phi(s)``, a masked action included (a no-op without penalty), with
+    ``r0 = +1`` on a solve, ``-C_max`` at the horizon unsolved, 0 otherwise; ``"poster-folded"``
+    gives the terminal step ``r0 - Phi(s)`` instead. Under ``rules="suite"``:
 
     ``r = r0 + GAMMA * Phi(s') - Phi(s)`` with ``Phi = c`` and
 
@@ -164,6 +173,8 @@ def shaped_reward(
     All arguments are ``(B,)`` arrays; returns ``(B,)`` float32.
     """
     if rules == "poster":
+        return (GAMMA * phi_after - phi_before + SOLVE_BONUS * solved - c_max * failed).astype(np.float32)
+    if rules == "poster-folded":
         reward = np.where(solved, SOLVE_BONUS - phi_before, GAMMA * phi_after - phi_before)
     else:
         reward = GAMMA * phi_after - phi_before + SOLVE_BONUS * solved - INVALID_PENALTY * ~valid
@@ -189,8 +200,8 @@ def legal_digits(cand: np.ndarray, empty: np.ndarray, geo: Geometry) -> np.ndarr
 def unit_violations(counts: np.ndarray, rules: str) -> np.ndarray:
     """Violations of digit counts ``counts`` (``(..., 3N, N)``), summed over the last two axes:
     the pairs of equal digits per unit (``suite``) or ``k - 1`` per digit held ``k`` times in a
-    unit (``poster``)."""
-    per = np.maximum(counts - 1, 0) if rules == "poster" else counts * (counts - 1) // 2
+    unit (the poster's rules)."""
+    per = np.maximum(counts - 1, 0) if rules in POSTER_RULES else counts * (counts - 1) // 2
     return per.sum(axis=(-2, -1))
 
 
@@ -242,7 +253,7 @@ class SudokuBatch:
         self.num_actions = geo.num_actions
         self.masking = masking
         self.rules = rules
-        self.poster = rules == "poster"
+        self.poster = rules in POSTER_RULES
         self.horizon = horizon
         self.horizon_truncates = horizon_truncates
         self.c_max = max_score(n)

@@ -30,10 +30,10 @@ class SudokuEnv(BatchEnv):
     and box; ``constraint-edit`` = any non-clue cell, filled or not, with a digit absent from its
     row, column and box (the cell's own digit counts, so a filled cell may be overwritten with
     another consistent digit: the poster code's tracker mask); ``cell`` = any digit in any
-    non-clue cell but the digit it holds (``rules="poster"``: that one too, as the poster's
+    non-clue cell but the digit it holds (the poster's rules: that one too, as the poster's
     fill-only mask); ``none`` = as ``cell``, but the mask shown is all ones. An action outside the
     legal set is a no-op step, penalised by ``INVALID_PENALTY`` under ``rules="suite"`` (this is
-    how masks reach agents that cannot use them) and not under ``rules="poster"``.
+    how masks reach agents that cannot use them) and not under the poster's rules.
     ``action_masks()`` and ``info["action_mask"]`` give the mask, ``(N**3,)`` bool.
 
     ## Observation Space
@@ -51,9 +51,13 @@ class SudokuEnv(BatchEnv):
     failure value ``-C_max`` (``C_max = N*N``); see :func:`envs.sudoku.core.shaped_reward`.
     With the absorbing failure value, every failed episode returns
     ``sum_{t<T-1} gamma^t r0_t - gamma^(T-1) C_max - Phi(s_0)`` whatever it filled: the shaping
-    telescopes away, so only solving carries signal in the return. Under ``rules="poster"`` a
-    non-terminal step pays ``gamma*Phi(s') - Phi(s)`` and the terminal one ``r0 - Phi(s)`` (r0 =
-    +1 solved, ``-C_max`` failed): the return is ``gamma^(T-1) r0 - Phi(s_0)``.
+    telescopes away, so only solving carries signal in the return. Under ``rules="poster"``
+    every step pays ``r0 + gamma*Phi(s') - Phi(s)`` (r0 = +1 solved, ``-C_max`` failed at the
+    horizon, 0 otherwise, a masked action included): the return is
+    ``gamma^(T-1) r0 + gamma^T Phi(s_T) - Phi(s_0)``, so a failed episode keeps the credit of
+    what it filled. Under ``rules="poster-folded"`` the terminal step pays ``r0 - Phi(s)``
+    instead: the return is ``gamma^(T-1) r0 - Phi(s_0)``, and a solving step's own reward
+    (``1 - Phi(s)``, about ``1 - C_max``) is the lowest of its state's choices.
 
     ## Starting State
     A puzzle of the split drawn uniformly with the episode seed, or
@@ -61,13 +65,14 @@ class SudokuEnv(BatchEnv):
 
     ## Episode End
     Termination: solved (all cells filled, no rule broken); no legal move left (failure; only
-    under ``constraint`` and ``constraint-edit``, never under ``rules="poster"``); ``horizon``
+    under ``constraint`` and ``constraint-edit``, never under the poster's rules); ``horizon``
     steps used (failure). With ``horizon_truncates=True`` the last one is a truncation instead,
     with the plain shaped reward.
 
     ## Arguments
     ``split`` (train/val/test), ``masking`` (constraint/constraint-edit/cell/none), ``rules``
-    (``suite``, the default, or ``poster``: the MDP of the poster's public code, see
+    (``suite``, the default; ``poster``: the MDP of the poster's public code as its claims ran
+    it; ``poster-folded``: the same with today's folded terminal reward; see
     :mod:`envs.sudoku.core` and the README's table of the differences), ``horizon`` (default
     ``N*N``), ``seed`` (dataset seed), ``puzzles`` (your own clue grids), ``horizon_truncates``,
     ``render_mode`` (``"ansi"``).
@@ -81,6 +86,8 @@ class SudokuEnv(BatchEnv):
       the ``cell`` mask no longer offers a cell's current digit (a rewrite that changes nothing:
       a trained MaskablePPO filled one cell and rewrote it to the horizon). The id stays v0: the
       records of the old dynamics show as stale (their env code changed), not as current.
+      ``rules="poster"`` then took the shaped terminal step of the code behind the poster's
+      claims; the folded one of today's code became ``rules="poster-folded"``.
     """
 
     def __init__(self, dataset: str = "sudoku4x4-easy", **kwargs: Any) -> None:

@@ -39,7 +39,7 @@ def one_step_lookahead(
     """Apply every ``True`` action of ``mask`` (``(S, A)``) to a copy of its state.
 
     :param masking: the env's masking regime (decides which edits are legal).
-    :param rules: the env's rule set (``suite`` or ``poster``).
+    :param rules: the env's rule set (one of :data:`envs.sudoku.core.RULES`).
     :param horizon: the env's horizon; with ``steps_taken`` (``(S,)``, edits already made in
         each episode) the lookahead reproduces failures at the horizon too.
     """

@@ -23,7 +23,7 @@ class SudokuOptions:
     :param n: box size.
     :param puzzles: ``(P, C)`` int8 clue grids the episodes draw from.
     :param masking: masking regime.
-    :param rules: rule set (``suite`` or ``poster``).
+    :param rules: rule set (``suite``, ``poster`` or ``poster-folded``).
     :param horizon: edits per episode before failure.
     :param horizon_truncates: report horizon exhaustion as truncation (no failure value).
     :param render_mode: None or ``"ansi"``.
@@ -44,8 +44,9 @@ def parse_options(dataset: str, **kwargs: object) -> SudokuOptions:
 
     :param split: ``"train"`` (default), ``"val"`` or ``"test"``.
     :param masking: ``"constraint"`` (default), ``"constraint-edit"``, ``"cell"`` or ``"none"``.
-    :param rules: ``"suite"`` (default) or ``"poster"`` (the poster code's MDP, see
-        :mod:`envs.sudoku.core`).
+    :param rules: ``"suite"`` (default), ``"poster"`` (the poster code's MDP as its claims ran
+        it) or ``"poster-folded"`` (the same with today's folded terminal reward), see
+        :mod:`envs.sudoku.core`.
     :param horizon: edits per episode (default ``N*N``: 16 for 4x4, 81 for 9x9).
     :param seed: dataset seed (default 0), not the episode seed (that is ``reset(seed=...)``).
     :param puzzles: array or ``.npy`` path of clue grids used instead of the dataset's split.
