@@ -126,17 +126,19 @@ class CheckerGreedy(_Reference):
         super().__init__()
         self.masking = "constraint"
         self.rules = "suite"
+        self.reward = "shaped"
         self.checker_calls = 0
 
     def learn(self, env_id: str, env_kwargs: dict[str, Any], total_steps: int, seed: int, callback: Callable[[int], None] | None = None) -> None:
-        """Remember the masking regime and rule set the lookahead must reproduce."""
+        """Remember the masking regime, rule set and reward variant the lookahead must reproduce."""
         super().learn(env_id, env_kwargs, total_steps, seed, callback)
         self.masking = env_kwargs.get("masking", "constraint")
         self.rules = env_kwargs.get("rules", "suite")
+        self.reward = env_kwargs.get("reward", "shaped")
 
     def predict(self, obs: np.ndarray, action_mask: np.ndarray, deterministic: bool = True) -> np.ndarray:
         """Greedy action per row (action 0 for a row with an empty mask)."""
-        ahead = one_step_lookahead(obs, action_mask, self.masking, rules=self.rules)
+        ahead = one_step_lookahead(obs, action_mask, self.masking, rules=self.rules, reward=self.reward)
         self.checker_calls += len(ahead.state)
         num_states = len(action_mask)
         best = np.full(num_states, -np.inf)

@@ -73,3 +73,17 @@ def brute_legal(clues: np.ndarray, grid: np.ndarray, n: int, masking: str, rules
         elif masking == "constraint-edit" or grid[cell] == 0:
             legal[cell] = [d not in seen for d in range(1, size + 1)]
     return legal.ravel()
+
+
+def brute_candidate_counts(grid: np.ndarray, n: int) -> list[int | None]:
+    """Per cell, the number of digits absent from its row, column and box; None for a filled cell."""
+    size = n * n
+    units = units_of(size, n)
+    counts: list[int | None] = []
+    for cell in range(size * size):
+        if grid[cell]:
+            counts.append(None)
+            continue
+        seen = {int(grid[p]) for unit in units if cell in unit for p in unit}
+        counts.append(sum(1 for d in range(1, size + 1) if d not in seen))
+    return counts

@@ -69,9 +69,12 @@ class SudokuBoard(Board):
         """``(C, 3N)``: each unit's value back to its cells."""
 
     def features(self, obs: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        """Clue and plan one-hots (``2N``) and the cell's ``N`` mask entries."""
+        """Clue and plan one-hots (``2N``) and the cell's ``N`` mask entries. Only the grid part of
+        the observation is read: the extras of the env's wider layouts (``observation="grid+mask"``,
+        ``"grid+candidates"``) are what this network gets from ``mask`` anyway, or derive from the grid."""
         b = obs.shape[0]
-        return torch.cat([obs.view(b, self.cells, 2 * self.size), mask.view(b, self.cells, self.size)], dim=2).float()
+        grid = obs.reshape(b, -1)[:, : self.cells * 2 * self.size]
+        return torch.cat([grid.reshape(b, self.cells, 2 * self.size), mask.view(b, self.cells, self.size)], dim=2).float()
 
     def mix(self, z: torch.Tensor, mats: dict[str, torch.Tensor]) -> torch.Tensor:
         """Unit means times ``W_u``, spread back over the unit's cells: three matrix products

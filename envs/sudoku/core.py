@@ -12,7 +12,10 @@ The MDP (DESIGN section 2):
   row, column and box, the pairs of equal digits it holds (a pair sharing a row and a box counts
   twice, once per unit; under ``rules="poster"``: ``k - 1`` for a unit holding ``k`` copies of a
   digit), and ``dead`` counts empty cells with no digit absent from their row, column and box;
-* reward: see :func:`shaped_reward`.
+* reward: see :func:`shaped_reward` (``reward="progress"``: the failing step keeps the credit of
+  its final score);
+* observation: the one-hot clue | plan grid, optionally followed by the shown mask or one-hot
+  candidate counts (:data:`OBSERVATIONS`, :func:`observation_size`).
 
 Rule sets (``rules``, DESIGN section 2): ``"suite"`` (the default, above) and two versions of
 the MDP of the UPI-TRM poster's public code (gopeshh/trm_bellman), re-derived independently:
@@ -57,6 +60,12 @@ non-clue cell, any digit but the one it holds (``rules="poster"``: that one too)
 ``cell`` set, every action shown."""
 RULES = ("suite", "poster", "poster-folded")
 """Rule sets of the MDP (see the module docstring)."""
+REWARDS = ("shaped", "progress")
+"""Reward variants (:func:`shaped_reward`): ``shaped``, the MDP's own; ``progress``, the failing step
+shaped like any other, so a failure keeps the credit of its final score (``rules="suite"`` only)."""
+OBSERVATIONS = ("grid", "grid+mask", "grid+candidates")
+"""Observation layouts (:func:`observation_size`): the one-hot clue | plan grid, alone or followed by
+the shown action mask or by each empty cell's candidate count, one-hot."""
 POSTER_RULES = ("poster", "poster-folded")
 """The rule sets of the poster's code: its checker, masks and endings (they differ in one reward)."""
 REWARD = (
@@ -137,6 +146,32 @@ def max_score(n: int) -> float:
     return float(geometry(n).num_cells)
 
 
+def observation_size(n: int, observation: str = "grid") -> int:
+    """Width of a flat observation of layout ``observation`` (one of :data:`OBSERVATIONS`), boxes of side ``n``.
+
+    Every layout starts with the grid, ``C * 2N`` entries (cell ``c``: ``N`` one-hot clue digit
+    entries, then ``N`` one-hot plan digit entries). ``grid+mask`` appends the shown action mask,
+    ``N**3`` entries in action order (``cell * N + digit - 1``); ``grid+candidates`` appends
+    ``C * (N + 1)`` entries: for an empty cell, entry ``k`` of its ``N + 1`` is 1 when exactly ``k``
+    digits are absent from its row, column and box (``k = 0``: a dead cell); a filled cell's are all 0.
+    """
+    geo = geometry(n)
+    extra = {"grid": 0, "grid+mask": geo.num_actions, "grid+candidates": geo.num_cells * (geo.size + 1)}
+    return geo.num_cells * 2 * geo.size + extra[observation]
+
+
+def observation_layout(width: int) -> tuple[int, str]:
+    """Box side ``n`` and layout of a flat Sudoku observation ``width`` entries wide.
+
+    :raises ValueError: if no 4x4 or 9x9 layout has that width.
+    """
+    for n in (2, 3):
+        for observation in OBSERVATIONS:
+            if observation_size(n, observation) == width:
+                return n, observation
+    raise ValueError(f"not a Sudoku observation: width {width}")
+
+
 def checker_score(filled: np.ndarray, violations: np.ndarray, dead: np.ndarray) -> np.ndarray:
     """Feasibility checker ``c = filled - 2*violations - 5*dead`` (the shaping potential Phi)."""
     return filled - VIOLATION_WEIGHT * violations - DEAD_WEIGHT * dead
@@ -150,6 +185,7 @@ def shaped_reward(
     failed: np.ndarray,
     c_max: float,
     rules: str = "suite",
+    reward: str = "shaped",
 ) -> np.ndarray:
     """Reward of one transition, the single place where the convention lives.
 
@@ -164,21 +200,32 @@ def shaped_reward(
       (a no-op: ``s' = s``);
     * ``r0 = +SOLVE_BONUS`` on the step that solves the puzzle (terminal);
     * on failure (horizon exhausted or no legal move left, unsolved) the episode enters an
-      absorbing state of potential 0 with ``r0 = -C_max``: ``r = -C_max - Phi(s)``.
+      absorbing state of potential 0 with ``r0 = -C_max``: ``r = -C_max - Phi(s)``;
+    * ``reward="progress"``: the failing step is shaped like any other instead,
+      ``r = -C_max + GAMMA * Phi(s') - Phi(s)`` (``r0 = -C_max``, the absorbing state's potential
+      is the final score ``Phi(s')``); every other step is unchanged.
 
     Hence the discounted return of an episode ``s_0 .. s_T`` telescopes to
-    ``sum_t GAMMA**t r0_t + GAMMA**T Phi(s_T) - Phi(s_0)`` when solved and to
-    ``sum_{t<T-1} GAMMA**t r0_t - GAMMA**(T-1) C_max - Phi(s_0)`` when failed.
+    ``P + GAMMA**(T-1) + GAMMA**T C_max - Phi(s_0)`` when solved and to
+    ``P - GAMMA**(T-1) C_max - Phi(s_0)`` when failed (``reward="progress"``:
+    ``P - GAMMA**(T-1) C_max + GAMMA**T Phi(s_T) - Phi(s_0)``), where
+    ``P = sum_{t<T-1} GAMMA**t r0_t`` holds the invalid-action penalties (0 under masked play).
+    ``reward="progress"`` is defined under ``rules="suite"`` only (:class:`SudokuBatch` refuses
+    the others): ``"poster"`` already shapes its failing step so, and ``"poster-folded"`` is the
+    poster code's own folded reward.
 
-    All arguments are ``(B,)`` arrays; returns ``(B,)`` float32.
+    All arguments but ``c_max``, ``rules`` and ``reward`` are ``(B,)`` arrays; returns ``(B,)`` float32.
     """
     if rules == "poster":
         return (GAMMA * phi_after - phi_before + SOLVE_BONUS * solved - c_max * failed).astype(np.float32)
     if rules == "poster-folded":
-        reward = np.where(solved, SOLVE_BONUS - phi_before, GAMMA * phi_after - phi_before)
+        r = np.where(solved, SOLVE_BONUS - phi_before, GAMMA * phi_after - phi_before)
     else:
-        reward = GAMMA * phi_after - phi_before + SOLVE_BONUS * solved - INVALID_PENALTY * ~valid
-    return np.where(failed, -c_max - phi_before, reward).astype(np.float32)
+        r = GAMMA * phi_after - phi_before + SOLVE_BONUS * solved - INVALID_PENALTY * ~valid
+    failure = -c_max - phi_before
+    if reward == "progress":
+        failure = failure + GAMMA * phi_after
+    return np.where(failed, failure, r).astype(np.float32)
 
 
 @dataclass(frozen=True)
@@ -233,6 +280,8 @@ class SudokuBatch:
     :param puzzles: ``(P, C)`` int8 clue grids the episodes start from (validated), needed by
         :meth:`load`; a batch filled only through :meth:`load_boards` may pass None.
     :param rules: one of :data:`RULES`.
+    :param reward: one of :data:`REWARDS` (``progress`` only under ``rules="suite"``).
+    :param observation: one of :data:`OBSERVATIONS`.
     """
 
     def __init__(
@@ -244,15 +293,24 @@ class SudokuBatch:
         horizon_truncates: bool,
         puzzles: np.ndarray | None = None,
         rules: str = "suite",
+        reward: str = "shaped",
+        observation: str = "grid",
     ) -> None:
-        if masking not in MASKINGS:
-            raise ValueError(f"masking must be one of {MASKINGS}, got {masking!r}")
-        if rules not in RULES:
-            raise ValueError(f"rules must be one of {RULES}, got {rules!r}")
+        choices = (("masking", masking, MASKINGS), ("rules", rules, RULES), ("reward", reward, REWARDS), ("observation", observation, OBSERVATIONS))
+        for name, value, known in choices:
+            if value not in known:
+                raise ValueError(f"{name} must be one of {known}, got {value!r}")
+        if reward == "progress" and rules != "suite":
+            raise ValueError(
+                f"reward='progress' is defined under rules='suite' only, got rules={rules!r}: 'poster' already shapes "
+                "its failing step so, 'poster-folded' is the poster code's own reward"
+            )
         geo = self.geo = geometry(n)
         self.num_actions = geo.num_actions
         self.masking = masking
         self.rules = rules
+        self.reward_kind = reward
+        self.observation_kind = observation
         self.poster = rules in POSTER_RULES
         self.horizon = horizon
         self.horizon_truncates = horizon_truncates
@@ -276,6 +334,11 @@ class SudokuBatch:
         self.solved = np.zeros(B, dtype=bool)  # kept current
         self.initial_score = np.zeros(B, dtype=np.int64)
         self._shown_mask = np.ones((B, geo.num_actions), dtype=bool)
+        self._grid_width = C * 2 * N
+        # row m < 2**N: candidate bitmask m's count one-hot over 0..N; row 2**N (a filled cell): zeros
+        counts = np.array([bin(m).count("1") for m in range(1 << N)])
+        self._count_onehot = np.vstack([counts[:, None] == np.arange(N + 1), np.zeros((1, N + 1), dtype=bool)]).astype(np.int8)
+        self._shown_obs = None if observation == "grid" else np.zeros((B, observation_size(n, observation)), dtype=np.int8)
         # flat views and per-row offsets: 1-D gathers are the cheapest numpy indexing
         self._grid_flat = self.grid.reshape(-1)
         self._cand_flat = self.cand.reshape(-1)
@@ -293,7 +356,9 @@ class SudokuBatch:
         """One-step lookahead under this batch's rules (:meth:`envs.batched.BatchVectorEnv.lookahead`)."""
         from envs.sudoku.lookahead import one_step_lookahead
 
-        return one_step_lookahead(obs, mask, self.masking, self.horizon, self.horizon_truncates, steps_taken, self.rules)
+        return one_step_lookahead(
+            obs, mask, self.masking, self.horizon, self.horizon_truncates, steps_taken, self.rules, self.reward_kind
+        )
 
     def render(self, row: int) -> str:
         """Text picture of episode ``row``: clues in brackets, plan digits plain, ``.`` empty."""
@@ -316,11 +381,23 @@ class SudokuBatch:
         """Mask shown to the agent, ``(B, N**3)`` bool (a view; copy before keeping it)."""
         if self.masking == "none":
             return self._shown_mask
-        return self.legal.reshape(self.batch_size, -1)
+        return self.legal.reshape(self.batch_size, self.num_actions)
 
     def observation(self) -> np.ndarray:
-        """Flat one-hot observation, ``(B, C * 2N)`` int8 (a view; copy before keeping it)."""
-        return self.obs.reshape(self.batch_size, -1)
+        """Flat observation of the batch's layout, ``(B, observation_size(n, observation))`` int8
+        (a view; copy before keeping it). The extras of ``grid+mask`` and ``grid+candidates`` are
+        read from the incrementally kept mask and candidate sets when asked for."""
+        grid = self.obs.reshape(self.batch_size, self._grid_width)
+        if self.observation_kind == "grid":
+            return grid
+        out = self._shown_obs
+        out[:, : self._grid_width] = grid
+        if self.observation_kind == "grid+mask":
+            out[:, self._grid_width :] = self.action_mask()
+        else:
+            rows = np.where(self.grid == 0, self.cand, 1 << self.geo.size)  # (B, C) rows of the one-hot table
+            out[:, self._grid_width :] = self._count_onehot[rows].reshape(self.batch_size, out.shape[1] - self._grid_width)
+        return out
 
     def info(self, copy: bool = True) -> dict[str, np.ndarray]:
         """Per-episode ``(B,)`` arrays of the env ``info``: ``solved``, ``score`` (checker c),
@@ -346,7 +423,7 @@ class SudokuBatch:
         if self.masking == "constraint":
             return self.filled + self.dead < self.geo.num_cells
         if self.masking == "constraint-edit":
-            return self.legal.reshape(self.batch_size, -1).any(axis=1)
+            return self.legal.reshape(self.batch_size, self.num_actions).any(axis=1)
         return np.ones(self.batch_size, dtype=bool)
 
     # ------------------------------------------------------------------ reset
@@ -427,7 +504,7 @@ class SudokuBatch:
             truncated, failed = out_of_time, stuck
         else:
             truncated, failed = np.zeros_like(solved), stuck | out_of_time
-        reward = shaped_reward(phi_before, self.score, valid, solved, failed, self.c_max, self.rules)
+        reward = shaped_reward(phi_before, self.score, valid, solved, failed, self.c_max, self.rules, self.reward_kind)
         return reward, solved | failed, truncated
 
     def _rescore(self) -> None:

@@ -10,21 +10,20 @@ from __future__ import annotations
 import numpy as np
 
 from envs.batched import Lookahead
-from envs.sudoku.core import SudokuBatch
+from envs.sudoku.core import SudokuBatch, observation_layout
 
 
 def decode_boards(obs: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
-    """Clue grids, plan grids (``(B, C)`` int8, 0 = empty) and box size from observations."""
+    """Clue grids, plan grids (``(B, C)`` int8, 0 = empty) and box size from observations of any
+    layout (:data:`envs.sudoku.core.OBSERVATIONS`: the grid comes first in each)."""
     obs = np.asarray(obs).reshape(len(obs), -1)
-    for n in (2, 3):
-        size = n * n
-        if obs.shape[1] == size**3 * 2:
-            onehot = obs.reshape(len(obs), size * size, 2, size)
-            digits = np.arange(1, size + 1, dtype=np.int8)
-            clues = (onehot[:, :, 0] * digits).sum(-1).astype(np.int8)
-            plans = (onehot[:, :, 1] * digits).sum(-1).astype(np.int8)
-            return clues, plans, n
-    raise ValueError(f"not a Sudoku observation: shape {obs.shape}")
+    n, _ = observation_layout(obs.shape[1])
+    size = n * n
+    onehot = obs[:, : size**3 * 2].reshape(len(obs), size * size, 2, size)
+    digits = np.arange(1, size + 1, dtype=np.int8)
+    clues = (onehot[:, :, 0] * digits).sum(-1).astype(np.int8)
+    plans = (onehot[:, :, 1] * digits).sum(-1).astype(np.int8)
+    return clues, plans, n
 
 
 def one_step_lookahead(
@@ -35,17 +34,22 @@ def one_step_lookahead(
     horizon_truncates: bool = False,
     steps_taken: np.ndarray | None = None,
     rules: str = "suite",
+    reward: str = "shaped",
 ) -> Lookahead:
-    """Apply every ``True`` action of ``mask`` (``(S, A)``) to a copy of its state.
+    """Apply every ``True`` action of ``mask`` (``(S, A)``) to a copy of its state (``obs``,
+    ``(S, D)``, any layout; the successors' observations come in the same layout).
 
     :param masking: the env's masking regime (decides which edits are legal).
     :param rules: the env's rule set (one of :data:`envs.sudoku.core.RULES`).
+    :param reward: the env's reward variant (one of :data:`envs.sudoku.core.REWARDS`).
     :param horizon: the env's horizon; with ``steps_taken`` (``(S,)``, edits already made in
         each episode) the lookahead reproduces failures at the horizon too.
     """
     state, action = np.nonzero(mask)
+    obs = np.asarray(obs).reshape(len(obs), -1)
     clues, plans, n = decode_boards(obs)
-    trial = SudokuBatch(n, len(state), masking, horizon, horizon_truncates, rules=rules)
+    _, observation = observation_layout(obs.shape[1])
+    trial = SudokuBatch(n, len(state), masking, horizon, horizon_truncates, rules=rules, reward=reward, observation=observation)
     trial.load_boards(np.arange(len(state)), clues, plans, pick=state)
     if steps_taken is not None:
         trial.steps[:] = steps_taken[state]

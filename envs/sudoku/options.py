@@ -8,10 +8,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from envs.batched import check_kwargs, check_positive_int, check_render_mode
-from envs.sudoku.core import MASKINGS, RULES
+from envs.sudoku.core import MASKINGS, OBSERVATIONS, REWARDS, RULES
 from envs.sudoku.dataset import DATASETS, SPLITS, load, validate_puzzles
 
-ENV_KWARGS = ("split", "masking", "rules", "horizon", "seed", "puzzles", "horizon_truncates", "render_mode")
+ENV_KWARGS = ("split", "masking", "rules", "reward", "observation", "horizon", "seed", "puzzles", "horizon_truncates", "render_mode")
 """Keyword arguments accepted by ``gym.make`` / ``gym.make_vec`` for the ``trm/Sudoku*`` ids."""
 
 
@@ -24,6 +24,8 @@ class SudokuOptions:
     :param puzzles: ``(P, C)`` int8 clue grids the episodes draw from.
     :param masking: masking regime.
     :param rules: rule set (``suite``, ``poster`` or ``poster-folded``).
+    :param reward: reward variant (``shaped`` or ``progress``).
+    :param observation: observation layout (``grid``, ``grid+mask`` or ``grid+candidates``).
     :param horizon: edits per episode before failure.
     :param horizon_truncates: report horizon exhaustion as truncation (no failure value).
     :param render_mode: None or ``"ansi"``.
@@ -34,6 +36,8 @@ class SudokuOptions:
     puzzles: np.ndarray
     masking: str
     rules: str
+    reward: str
+    observation: str
     horizon: int
     horizon_truncates: bool
     render_mode: str | None
@@ -47,6 +51,10 @@ def parse_options(dataset: str, **kwargs: object) -> SudokuOptions:
     :param rules: ``"suite"`` (default), ``"poster"`` (the poster code's MDP as its claims ran
         it) or ``"poster-folded"`` (the same with today's folded terminal reward), see
         :mod:`envs.sudoku.core`.
+    :param reward: ``"shaped"`` (default) or ``"progress"`` (the failing step keeps the credit of
+        its final score; ``rules="suite"`` only), see :func:`envs.sudoku.core.shaped_reward`.
+    :param observation: ``"grid"`` (default), ``"grid+mask"`` or ``"grid+candidates"``, see
+        :func:`envs.sudoku.core.observation_size`.
     :param horizon: edits per episode (default ``N*N``: 16 for 4x4, 81 for 9x9).
     :param seed: dataset seed (default 0), not the episode seed (that is ``reset(seed=...)``).
     :param puzzles: array or ``.npy`` path of clue grids used instead of the dataset's split.
@@ -68,7 +76,10 @@ def parse_options(dataset: str, **kwargs: object) -> SudokuOptions:
     if split not in SPLITS:
         raise ValueError(f"split must be one of {SPLITS}, got {split!r}")
     rules = kwargs.get("rules", "suite")
-    for name, value, known in (("masking", masking, MASKINGS), ("rules", rules, RULES)):
+    reward = kwargs.get("reward", "shaped")
+    observation = kwargs.get("observation", "grid")
+    choices = (("masking", masking, MASKINGS), ("rules", rules, RULES), ("reward", reward, REWARDS), ("observation", observation, OBSERVATIONS))
+    for name, value, known in choices:
         if value not in known:
             close = difflib.get_close_matches(str(value), known, n=1)
             hint = f"; did you mean {close[0]!r}?" if close else ""
@@ -88,6 +99,8 @@ def parse_options(dataset: str, **kwargs: object) -> SudokuOptions:
         puzzles=puzzles,
         masking=str(masking),
         rules=str(rules),
+        reward=str(reward),
+        observation=str(observation),
         horizon=check_positive_int("horizon", horizon),
         horizon_truncates=bool(truncates),
         render_mode=check_render_mode(render_mode),

@@ -21,5 +21,7 @@ class SudokuVectorEnv(BatchVectorEnv):
     def __init__(self, num_envs: int = 1, dataset: str = "sudoku4x4-easy", **kwargs: Any) -> None:
         num_envs = check_num_envs(num_envs)
         self.options = opts = parse_options(dataset, **kwargs)
-        core = SudokuBatch(opts.n, num_envs, opts.masking, opts.horizon, opts.horizon_truncates, opts.puzzles, opts.rules)
-        super().__init__(num_envs, core, observation_space(opts.n), len(opts.puzzles), opts.render_mode)
+        core = SudokuBatch(
+            opts.n, num_envs, opts.masking, opts.horizon, opts.horizon_truncates, opts.puzzles, opts.rules, opts.reward, opts.observation
+        )
+        super().__init__(num_envs, core, observation_space(opts.n, opts.observation), len(opts.puzzles), opts.render_mode)
