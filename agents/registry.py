@@ -74,6 +74,13 @@ BUILTIN_AGENTS: dict[str, Builtin] = {
     "a2c": Builtin("agents.sb3", "stable_baselines3 A2C (MlpPolicy)"),
     "dqn": Builtin("agents.sb3", "stable_baselines3 DQN (MlpPolicy)"),
     "maskable-ppo": Builtin("agents.sb3", "sb3_contrib MaskablePPO (MlpPolicy)"),
+    "maskable-a2c": Builtin(
+        "agents.sb3",
+        "A2C sampling legal actions only: sb3-contrib's masked rollouts and policy, one gradient step per rollout.",
+    ),
+    "maskable-dqn": Builtin(
+        "agents.sb3", "DQN with illegal actions excluded from exploration, the greedy action and the target max."
+    ),
     "qrdqn": Builtin("agents.sb3", "sb3_contrib QRDQN (MlpPolicy)"),
     "ppo-trm": Builtin(
         "agents.sb3", "SB3 PPO on the TRM README's recursive core (features extractor, K cycles)"

@@ -10,8 +10,13 @@ checked in the constructor, so a mistake stops ``bench run`` before any training
 :class:`SB3VectorAdapter`.
 
 Masks: PPO, A2C, DQN and QR-DQN act over all ``N**3`` actions; an action outside the legal set
-is a penalised no-op step of the env (the same rule for all of them). MaskablePPO receives the
-masks and samples legal actions only.
+is a penalised no-op step of the env (the same rule for all of them). MaskablePPO and our
+maskable-a2c and maskable-dqn (:mod:`agents.masked_sb3`) receive the masks and take legal actions
+only.
+
+Backbone: ``backbone="mlp"`` (default) is SB3's ``MlpPolicy``; ``backbone="trm"`` runs the
+algorithm on UPI-TRM's network, which reads the mask as an input as UPI-TRM's does
+(:mod:`agents.trm_backbone`; kwargs ``latent_dim``, ``depth``, ``contraction``, ``radius``).
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ from stable_baselines3.common.logger import Logger
 from agents.registry import register
 from agents.sb3_config import ALGORITHMS, MASKABLE, check_kwargs, check_values, to_sb3_kwargs
 from agents.sb3_vecenv import SB3VectorAdapter
+from agents.trm_backbone import TRM_FAMILIES, TRM_KWARGS, MaskInObservation, trm_policy, trm_policy_kwargs, with_mask
 
 __all__ = ["ALGORITHMS", "SB3Agent", "check_kwargs", "check_values", "to_sb3_kwargs"]
 
@@ -51,9 +57,9 @@ class SB3Agent:
     """One SB3 algorithm as an :class:`agents.registry.Agent`.
 
     :param algo: key of :data:`ALGORITHMS`.
-    :param kwargs: SB3 constructor kwargs (and ``n_envs``) in plain YAML form: the caller's
-        whole configuration (``bench`` merges tuned values under the user's overrides); SB3's
-        defaults for the rest.
+    :param kwargs: SB3 constructor kwargs (and ``n_envs``, ``backbone`` and the trm backbone's)
+        in plain YAML form: the caller's whole configuration (``bench`` merges tuned values under
+        the user's overrides); SB3's defaults for the rest.
     :raises TypeError: an unknown name (with the closest accepted one).
     :raises ValueError: a value of the wrong type or range (one sentence naming it).
     """
@@ -65,6 +71,8 @@ class SB3Agent:
         self.model: BaseAlgorithm | None = None
         self.hyperparams: dict[str, Any] = dict(kwargs)
         """The kwargs the agent trains with, as given (JSON-able; SB3 defaults for the rest)."""
+        if kwargs.get("backbone") == "trm":
+            self.env_families = TRM_FAMILIES
 
     def learn(
         self,
@@ -77,10 +85,16 @@ class SB3Agent:
         """Train for ``total_steps`` env transitions (SB3's ``num_timesteps``) with ``seed``."""
         kwargs = to_sb3_kwargs(self.hyperparams)
         n_envs = int(kwargs.pop("n_envs", 1))
+        backbone = kwargs.pop("backbone", "mlp")
+        trm = {name: kwargs.pop(name) for name in TRM_KWARGS if name in kwargs}
         venv = SB3VectorAdapter.make(env_id, n_envs, env_kwargs)
         venv.seed(seed)
         cls = ALGORITHMS[self.algo]
-        self.model = cls("MlpPolicy", venv, seed=seed, device="cpu", verbose=0, **kwargs)
+        policy: Any = "MlpPolicy"
+        if backbone == "trm":
+            kwargs["policy_kwargs"] = trm_policy_kwargs(env_id, venv.observation_space.shape[0], trm)
+            venv, policy = MaskInObservation(venv), trm_policy(cls)
+        self.model = cls(policy, venv, seed=seed, device="cpu", verbose=0, **kwargs)
         # a logger with no outputs: SB3's default one makes an empty SB3-<time> folder in the
         # temp directory on every learn(), one per SB3 run of `make bench`
         self.model.set_logger(Logger(folder=None, output_formats=[]))
@@ -94,6 +108,8 @@ class SB3Agent:
         """Batched actions of the trained policy."""
         if self.model is None:
             raise RuntimeError(f"{self.algo}: learn() or load() first")
+        if getattr(self.model.policy, "reads_action_mask", False):
+            obs = with_mask(obs, action_mask)
         if self.algo in MASKABLE:
             actions, _ = self.model.predict(obs, action_masks=action_mask, deterministic=deterministic)
         else:
@@ -119,11 +135,14 @@ class SB3Agent:
 
     def actor_params(self) -> int:
         """Parameters that choose the action: features extractor, policy layers and action head
-        (actor-critic), or the online Q-network (DQN, QR-DQN); no critic, no target network."""
+        (actor-critic; the TRM's core and policy head), or the online Q-network (DQN, QR-DQN);
+        no critic, no target network."""
         if self.model is None:
             return 0
         policy = self.model.policy
-        if hasattr(policy, "action_net"):
+        if hasattr(policy, "actor_modules"):
+            parts = policy.actor_modules()
+        elif hasattr(policy, "action_net"):
             parts = [policy.pi_features_extractor, policy.mlp_extractor.policy_net, policy.action_net]
         else:
             parts = [policy.q_net if hasattr(policy, "q_net") else policy.quantile_net]
@@ -134,7 +153,10 @@ def _factory(algo: str) -> Callable[..., SB3Agent]:
     def make(**kwargs: Any) -> SB3Agent:
         return SB3Agent(algo, **kwargs)
 
-    make.__doc__ = f"{ALGORITHMS[algo].__module__.split('.')[0]} {ALGORITHMS[algo].__name__} (MlpPolicy)"
+    cls = ALGORITHMS[algo]
+    package = cls.__module__.split(".")[0]
+    # SB3's classes are named by package; ours (agents.masked_sb3) by their docstring's first line
+    make.__doc__ = cls.__doc__.strip().splitlines()[0] if package == "agents" else f"{package} {cls.__name__} (MlpPolicy)"
     return make
 
 

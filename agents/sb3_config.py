@@ -1,7 +1,7 @@
 """The SB3 algorithms behind the agents and the checks of their configuration: every kwarg
 name and value is checked against the SB3 constructor's signature (and the ``MlpPolicy``'s for
-``policy_kwargs``) before any training, and plain YAML names become SB3 objects
-(:func:`to_sb3_kwargs`)."""
+``policy_kwargs``; UPI-TRM's config for the trm backbone's) before any training, and plain YAML
+names become SB3 objects (:func:`to_sb3_kwargs`)."""
 
 from __future__ import annotations
 
@@ -19,15 +19,23 @@ from sb3_contrib import MaskablePPO, QRDQN
 from stable_baselines3 import A2C, DQN, PPO
 from stable_baselines3.common.base_class import BaseAlgorithm
 
+from agents.masked_sb3 import MaskableA2C, MaskableDQN
+from agents.trm_backbone import BACKBONES, TRM_HINTS, TRM_KWARGS, trm_config, trm_policy
+
 ALGORITHMS: dict[str, type[BaseAlgorithm]] = {
     "ppo": PPO,
     "a2c": A2C,
     "dqn": DQN,
     "maskable-ppo": MaskablePPO,
+    "maskable-a2c": MaskableA2C,
+    "maskable-dqn": MaskableDQN,
     "qrdqn": QRDQN,
 }
 """Registered agent name -> SB3 class. One source of truth for the SB3 rows."""
-MASKABLE = {"maskable-ppo"}
+MASKABLE = {"maskable-ppo", "maskable-a2c", "maskable-dqn"}
+"""Algorithms that take the action masks (in training and in ``predict``)."""
+FIXED: dict[str, dict[str, Any]] = {"maskable-dqn": {"n_steps": 1, "optimize_memory_usage": False}}
+"""Kwargs of an SB3 signature that an algorithm supports with one value only."""
 NOT_CONFIGURABLE = {"self", "policy", "env", "seed", "device", "verbose"}
 """SB3 constructor arguments the agent sets itself (and private ones, ``_init_setup_model``)."""
 
@@ -44,19 +52,21 @@ UNIT_INTERVAL = {"gamma", "gae_lambda", "tau", "exploration_fraction", "explorat
 
 
 def accepted_kwargs(algo: str) -> set[str]:
-    """Keyword arguments an agent of ``algo`` accepts: the SB3 constructor's, plus ``n_envs``."""
+    """Keyword arguments an agent of ``algo`` accepts: the SB3 constructor's, plus ``n_envs``,
+    ``backbone`` and the trm backbone's."""
     return set(_annotations(algo))
 
 
 def _annotations(algo: str) -> dict[str, Any]:
-    """``{kwarg: annotation}`` of the SB3 constructor's configurable arguments, plus ``n_envs``."""
+    """``{kwarg: annotation}`` of the SB3 constructor's configurable arguments, plus ``n_envs``,
+    ``backbone`` and the trm backbone's kwargs."""
     params = inspect.signature(ALGORITHMS[algo].__init__).parameters
     out = {
         name: p.annotation if p.annotation is not inspect.Parameter.empty else _from_default(p.default)
         for name, p in params.items()
         if name not in NOT_CONFIGURABLE and not name.startswith("_")
     }
-    return out | {"n_envs": int}
+    return out | {"n_envs": int, "backbone": str} | TRM_HINTS
 
 
 def _policy_annotations(algo: str) -> dict[str, Any]:
@@ -162,8 +172,36 @@ def check_values(algo: str, kwargs: dict[str, Any]) -> None:
             raise ValueError(f"{algo}: {name} must lie in [0, 1], got {value!r}")
         if name == "learning_rate" and number and not value > 0:
             raise ValueError(f"{algo}: learning_rate must be > 0, got {value!r}")
+        fixed = FIXED.get(algo, {})
+        if name in fixed and value != fixed[name]:
+            raise ValueError(f"{algo}: {name} must be {fixed[name]!r}, got {value!r}")
+    _check_backbone(algo, kwargs)
     if isinstance(kwargs.get("policy_kwargs"), dict):
         _check_policy_kwargs(algo, kwargs["policy_kwargs"])
+
+
+def _check_backbone(algo: str, kwargs: dict[str, Any]) -> None:
+    """The ``backbone`` name, and its kwargs: none with ``mlp``; with ``trm`` an algorithm that
+    has a TRM policy, no ``policy_kwargs`` (the network is UPI-TRM's) and values in UPI-TRM's
+    ranges."""
+    backbone = kwargs.get("backbone", "mlp")
+    if backbone not in BACKBONES:
+        close = difflib.get_close_matches(backbone, BACKBONES, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise ValueError(f"{algo}: unknown backbone {backbone!r}{hint} (known: {', '.join(BACKBONES)})")
+    given = [name for name in TRM_KWARGS if name in kwargs]
+    if backbone == "mlp" and given:
+        raise ValueError(f"{algo}: {given[0]} configures the trm backbone; pass backbone=trm with it (the backbone is mlp)")
+    if backbone == "mlp":
+        return
+    if trm_policy(ALGORITHMS[algo]) is None:
+        raise ValueError(f"{algo}: no trm backbone for {ALGORITHMS[algo].__name__} (it has actor-critic and DQN policies)")
+    if "policy_kwargs" in kwargs:
+        raise ValueError(f"{algo}: policy_kwargs configures the mlp backbone; the trm backbone takes {', '.join(TRM_KWARGS)}")
+    try:
+        trm_config(kwargs)
+    except ValueError as err:
+        raise ValueError(f"{algo}: {str(err).removeprefix('upi-trm: ')}") from None
 
 
 def _check_policy_kwargs(algo: str, policy_kwargs: dict[str, Any]) -> None:

@@ -15,12 +15,7 @@ CONFIG = {"num_envs": 16, "rollout_steps": 8, "epochs": 2, "latent_dim": 16, "mi
 """Two iterations of 16 x 8 transitions, small enough for a few seconds on one thread."""
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def trained(seed):
