@@ -13,6 +13,7 @@ import envs
 from bench.commands import cmd_data, cmd_list, cmd_perf, cmd_report, cmd_run, cmd_supervised, cmd_table, cmd_tune
 from bench.evaluation import DEFAULT_EPISODES
 from bench.inputs import UsageError, check_results_folder, key_values
+from sweeps.spaces import BACKBONES
 
 __all__ = ["UsageError", "build_parser", "check_results_folder", "key_values", "main"]
 
@@ -155,18 +156,30 @@ def build_parser() -> argparse.ArgumentParser:
     sup.add_argument("--force", action="store_true", help="recompute runs that already have a record")
     sup.set_defaults(func=cmd_supervised)
 
-    tune_p = sub.add_parser("tune", help="Optuna tuning of the SB3 baselines (resumable)")
-    tune_p.add_argument("--algo", nargs="+", default=["ppo", "a2c", "dqn"], help="algorithms to tune")
-    tune_p.add_argument("--env", nargs="+", type=sudoku_id_arg, default=all_ids, help="env ids")
-    tune_p.add_argument("--trials", type=positive_int, default=30, help="finished trials per study")
-    tune_p.add_argument("--steps", type=positive_int, default=20000, help="transitions per trial")
-    tune_p.add_argument("--episodes", type=positive_int, default=50, help="validation episodes")
-    tune_p.add_argument("--seed", type=non_negative_int, default=0, help="training seed of every trial")
+    tune_p = sub.add_parser("tune", help="Optuna tuning of learned agents, one setting at a time, one protocol (resumable)")
+    tune_p.add_argument(
+        "--agents", "--algo", nargs="+", dest="agents", default=None,
+        help="agents to tune, each with the same trials (e.g. upi-trm ppo a2c dqn maskable-ppo)",
+    )
+    tune_p.add_argument("--env", type=sudoku_id_arg, default=None, help="the setting's env id")
+    tune_p.add_argument(
+        "--env-kwargs", nargs="*", default=[], metavar="K=V", help="the setting's regime: masking=... rules=... (default constraint, suite)"
+    )
+    tune_p.add_argument(
+        "--steps", type=positive_int, default=None,
+        help="transitions per seed (default: the budget of the table column with this env and regime, profile full)",
+    )
+    tune_p.add_argument("--trials", type=positive_int, default=None, help="finished trials per agent (default 30 on 4x4, 20 on 9x9)")
+    tune_p.add_argument("--seeds-per-trial", type=int_at_least(2), default=2, help="training seeds per trial (default 2)")
+    tune_p.add_argument("--seed", type=non_negative_int, default=0, help="first training seed of every trial")
+    tune_p.add_argument("--episodes", type=positive_int, default=50, help="validation episodes per seed")
+    tune_p.add_argument(
+        "--backbone", choices=sorted(BACKBONES), default=None, help="SB3 agents: also tune this backbone's dims (file <agent>+<backbone>.yaml)"
+    )
     tune_p.add_argument("--storage", default=None, help="Optuna storage URL (default: SQLite in sweeps/)")
-    tune_p.add_argument("--env-kwargs", nargs="*", default=[], metavar="K=V", help="env kwargs")
-    tune_p.add_argument("--jobs", type=positive_int, default=1, help="worker processes on the study")
+    tune_p.add_argument("--jobs", type=positive_int, default=1, help="worker processes on each study")
     tune_p.add_argument("--no-write", action="store_true", help="do not write sweeps/tuned/*.yaml")
-    tune_p.add_argument("--report", action="store_true", help="write the markdown summary instead")
+    tune_p.add_argument("--report", action="store_true", help="write the markdown summary of every study in the storage instead")
     tune_p.add_argument("--report-path", default="reports/tuning.md", help="where --report writes")
     tune_p.set_defaults(func=cmd_tune)
 

@@ -186,34 +186,111 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_tune(args: argparse.Namespace) -> int:
-    """Run (or resume) Optuna studies, write the tuned YAML files, or the tuning report."""
-    from sweeps.spaces import SAMPLERS
-    from sweeps.tune import TuneError, TuneSpec, tune, tuning_report, write_tuned
+    """Run (or resume) the studies of one setting, one per agent with the same trial count, and
+    write their tuned files; or write the report of every study in the storage."""
+    import sys
+    from pathlib import Path
 
-    unknown = sorted(set(args.algo) - set(SAMPLERS))
-    if unknown:
-        raise UsageError(f"no search space for {unknown}; tunable: {', '.join(SAMPLERS)}")
-    env_kwargs = key_values(args.env_kwargs, "--env-kwargs")
-    specs = [
-        TuneSpec(algo, env_id, args.trials, args.steps, args.seed, args.episodes, args.storage, env_kwargs)
-        for algo in args.algo
-        for env_id in args.env
-    ]
+    from sweeps.tune import (
+        DEFAULT_STORAGE, TuneError, TuneSpec, best_trial, check_agent, default_trials, open_study, tune, tuning_report, write_tuned,
+    )
+
+    storage = args.storage or DEFAULT_STORAGE
     try:
         if args.report:
-            from pathlib import Path
-
+            text = tuning_report(storage)
             out = Path(args.report_path)
             out.parent.mkdir(parents=True, exist_ok=True)
-            out.write_text(tuning_report(specs))
+            out.write_text(text)
             print(f"wrote {out}")
             return 0
+        if not args.agents or not args.env:
+            raise UsageError("bench tune needs --agents and --env (a setting), or --report")
+        agents = tune_agents(args.agents, args.backbone)
+        masking, rules, steps = tune_setting(args.env, key_values(args.env_kwargs, "--env-kwargs"), args.steps)
+        trials = args.trials or default_trials(args.env)
+        specs = [
+            TuneSpec(agent, args.env, steps, trials, masking, rules, args.seeds_per_trial, args.seed, args.episodes, args.storage, args.backbone)
+            for agent in agents
+        ]
+        for spec in specs:  # every mistake before the first study is created
+            check_agent(spec)
+        for spec in specs:
+            open_study(spec)
+        print(f"tuning {', '.join(agents)} on {args.env} (masking={masking}, rules={rules}): {trials} trials each, "
+              f"{args.seeds_per_trial} seeds x {steps:,} transitions per trial", file=sys.stderr, flush=True)
         for spec in specs:
             study = tune(spec, args.jobs)
-            if env_kwargs or args.no_write:
-                print(f"{spec.study_name}: best value {study.best_value:.4f} (not written to sweeps/tuned)")
-            else:
-                print(f"{spec.study_name}: best value {study.best_value:.4f} -> {write_tuned(study, spec)}")
+            best = best_trial(study, spec.trials)
+            if best is None:
+                print(f"{spec.study_name}: no complete trial, nothing written", flush=True)
+                continue
+            where = "not written (--no-write)" if args.no_write else f"-> {write_tuned(study, spec)}"
+            print(f"{spec.study_name}: best value {best.value:.6f} {where}", flush=True)
     except TuneError as err:
         raise UsageError(str(err)) from err
     return 0
+
+
+def tune_agents(names: list[str], backbone: str | None) -> list[str]:
+    """The agents of ``names`` to tune: each must have a search space (that takes ``backbone``);
+    one whose space is ready but which is not registered yet is skipped with a note on stderr.
+
+    :raises UsageError: an unknown name (with the closest tunable one), a backbone the agent
+        cannot take, or nothing left to tune.
+    """
+    import difflib
+    import sys
+
+    from agents import registry
+    from sweeps.spaces import SAMPLERS, check_tunable
+
+    unknown = [name for name in names if name not in SAMPLERS]
+    if unknown:
+        close = difflib.get_close_matches(unknown[0], list(SAMPLERS), n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise UsageError(f"no search space for {unknown}{hint}; tunable: {', '.join(SAMPLERS)}")
+    for name in names:
+        try:
+            check_tunable(name, backbone)
+        except ValueError as err:
+            raise UsageError(str(err)) from err
+    registered = set(registry.available())
+    for name in names:
+        if name not in registered:
+            print(f"bench tune: skipping {name}: its search space is ready, the agent is not registered (yet)", file=sys.stderr)
+    left = list(dict.fromkeys(name for name in names if name in registered))
+    if not left:
+        raise UsageError(f"none of {names} is a registered agent; nothing to tune")
+    return left
+
+
+def tune_setting(env_id: str, env_kwargs: dict[str, object], steps: int | None) -> tuple[str, str, int]:
+    """``(masking, rules, steps)`` of a setting: the regime of ``env_kwargs`` (the only env kwargs
+    a study is keyed by), checked by the env itself, and the budget: ``steps``, else that of the
+    table column running ``env_id`` under this regime (profile ``full``).
+
+    :raises UsageError: another env kwarg, a bad regime name (with the closest one), or no budget.
+    """
+    import gymnasium as gym
+
+    from sweeps.hyperparams import regime_of
+    from sweeps.tune import table_budgets
+
+    other = sorted(set(env_kwargs) - {"masking", "rules"})
+    if other:
+        raise UsageError(f"--env-kwargs {other[0]}=: a study is keyed by masking and rules only (the env kwargs of a table column)")
+    try:
+        gym.make(env_id, **env_kwargs).close()
+    except (gym.error.Error, TypeError, ValueError) as err:
+        raise UsageError(f"{env_id}: {err}") from err
+    regime = regime_of(env_id, env_kwargs)
+    if steps is None:
+        budgets = table_budgets(env_id, regime)
+        where = f"{env_id} under masking={regime.masking}, rules={regime.rules}"
+        if not budgets:
+            raise UsageError(f"no table column runs {where}: give the budget with --steps")
+        if len(budgets) > 1:
+            raise UsageError(f"table columns run {where} at different budgets {budgets}: choose one with --steps")
+        steps = next(iter(budgets))
+    return regime.masking, regime.rules, steps

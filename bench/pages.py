@@ -30,7 +30,7 @@ class Wall:
 EXTRA_PAGES = {
     "datasets.md": "dataset cards: sizes, clue histograms, class overlap, random-masked floors per masking regime",
     "perf-envs.md": "environment throughput: single env, batched vector env, SB3 loop",
-    "tuning.md": "Optuna studies of the baselines and their tuned hyperparameters",
+    "tuning.md": "Optuna studies of every learned agent, per setting, and their tuned hyperparameters",
     "performance.md": "training throughput per agent, wall time per table, machine",
 }
 

@@ -10,6 +10,7 @@ evaluation (one protocol for every agent) and the record's contents.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import os
@@ -19,6 +20,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from importlib.metadata import version
+from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
@@ -29,7 +31,7 @@ from bench import versions
 from bench.evaluation import DEFAULT_EPISODES, EpisodeResults, run_episodes
 from bench.store import ResultStore
 from envs import num_instances
-from sweeps.hyperparams import load_tuned
+from sweeps.hyperparams import TunedFileError, resolve_tuned, tuned_dir
 
 CURVE_FRACTIONS = (0.25, 0.5, 0.75)
 """Budget fractions at which the learning curve is evaluated (the final point is the result)."""
@@ -81,7 +83,7 @@ class RunSpec:
         return {
             "env": versions.env_version(self.env_id),
             "agent": versions.agent_version(self.agent),
-            "tuned": tuned_version(self.env_id, self.agent),
+            "tuned": versions.data_version(tuned_params(self)[0]),
             "protocol": versions.protocol_version("rl"),
         }
 
@@ -95,11 +97,26 @@ class RunSpec:
         return run(self, progress_position)
 
 
+def tuned_params(spec: RunSpec) -> tuple[dict[str, Any], str]:
+    """The tuned hyperparameters ``spec`` starts from and their source: the file of its env id
+    and regime (masking, rules), never another regime's (:func:`sweeps.hyperparams.resolve_tuned`).
+
+    :raises RuntimeError: a tuned file made for another agent, env, regime or search space (one
+        line naming it; the commands report it with exit status 2, before any training).
+    """
+    config = json.dumps([spec.env_kwargs, spec.agent_config], sort_keys=True, default=str)
+    params, source = _tuned(spec.agent, spec.env_id, config, str(tuned_dir()))
+    return copy.deepcopy(params), source
+
+
 @lru_cache(maxsize=None)
-def tuned_version(env_id: str, agent: str) -> str:
-    """Version of the tuned hyperparameters ``agent`` uses on ``env_id`` (their values, not the
-    provenance lines of their file; the same for every agent without a tuned file)."""
-    return versions.data_version(load_tuned(env_id, agent)[0])
+def _tuned(agent: str, env_id: str, config: str, root: str) -> tuple[dict[str, Any], str]:
+    """:func:`tuned_params`, cached per (agent, env id, JSON of env kwargs and agent config, root)."""
+    env_kwargs, agent_config = json.loads(config)
+    try:
+        return resolve_tuned(agent, env_id, env_kwargs, agent_config, Path(root))
+    except TunedFileError as err:
+        raise RuntimeError(str(err)) from err
 
 
 def evaluation_puzzles(num_puzzles: int, episodes: int, seed: int) -> np.ndarray:
@@ -144,7 +161,7 @@ def run(spec: RunSpec, progress_position: int | None = None) -> dict[str, Any]:
 
     torch.manual_seed(spec.seed)
     np.random.seed(spec.seed)
-    tuned, source = load_tuned(spec.env_id, spec.agent)
+    tuned, source = tuned_params(spec)
     agent = make_agent(spec.agent, **(tuned | spec.agent_config))
     if not supports(agent, spec.env_id):
         raise ValueError(f"agent {spec.agent!r} cannot play {spec.env_id} (it plays {agent.env_families} envs)")

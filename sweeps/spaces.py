@@ -1,38 +1,61 @@
-"""Optuna search spaces: one ``sample_<algo>(trial) -> SB3 kwargs`` per algorithm.
+"""Optuna search spaces, one per tunable agent, registered by agent name in :data:`SAMPLERS`.
 
-Sampled in tuner-friendly coordinates (powers of two, log scales, ``1 - gamma``); the SB3 values
-they map to are returned (and stored on the trial as the ``kwargs`` user attribute).
+Each ``sample_<space>(trial, backbone=None) -> agent kwargs`` samples in tuner-friendly
+coordinates (powers of two, log scales, ``1 - gamma``) and returns the values the agent factory
+takes (stored on the trial as its ``kwargs`` user attribute). The masked SB3 variants share their
+base algorithm's space; UPI-TRM has its own, over the dials of ``agents.upi_trm.upi.UPIConfig``.
+An SB3 space samples the TRM backbone (``backbone="trm"``: its latent width and depth n, in place
+of the MLP's ``policy_kwargs``) only when asked, so the studies without it keep their space. No
+optuna import at runtime: ``sweeps.hyperparams`` reads :func:`space_version` to check tuned
+files without loading the tuner.
 """
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import inspect
+import sys
+import textwrap
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import optuna
+if TYPE_CHECKING:
+    import optuna
 
 NET_ARCHS = {"tiny": [32], "small": [64, 64], "medium": [128, 128]}
 """Network sizes sampled by name so trials stay readable."""
 
 
-def _common(trial: optuna.Trial) -> dict[str, Any]:
-    """Learning rate, discount and network size, shared by every algorithm."""
-    arch = trial.suggest_categorical("net_arch", list(NET_ARCHS))
-    return {
+def _common(trial: optuna.Trial, backbone: str | None) -> dict[str, Any]:
+    """Learning rate, discount and network, shared by every SB3 algorithm: the MLP's size and
+    activation by name, or the TRM backbone's dims (``backbone="trm"``)."""
+    kwargs = {
         "learning_rate": trial.suggest_float("learning_rate", 1e-5, 3e-3, log=True),
         "gamma": 1 - trial.suggest_float("one_minus_gamma", 1e-3, 0.1, log=True),
-        "policy_kwargs": {"net_arch": NET_ARCHS[arch], "activation_fn": trial.suggest_categorical("activation_fn", ["tanh", "relu"])},
+    }
+    if backbone == "trm":
+        return kwargs | sample_trm_backbone(trial)
+    arch = trial.suggest_categorical("net_arch", list(NET_ARCHS))
+    return kwargs | {"policy_kwargs": {"net_arch": NET_ARCHS[arch], "activation_fn": trial.suggest_categorical("activation_fn", ["tanh", "relu"])}}
+
+
+def sample_trm_backbone(trial: optuna.Trial) -> dict[str, Any]:
+    """The TRM backbone of an SB3 agent: latent width d and refinement steps n (``depth``); its
+    contraction and radius keep UPI-TRM's defaults."""
+    return {
+        "backbone": "trm",
+        "latent_dim": 2 ** trial.suggest_int("backbone_latent_dim_pow", 4, 6),
+        "depth": trial.suggest_int("backbone_depth", 1, 3),
     }
 
 
-def sample_ppo(trial: optuna.Trial) -> dict[str, Any]:
+def sample_ppo(trial: optuna.Trial, backbone: str | None = None) -> dict[str, Any]:
     """PPO (and MaskablePPO): rollout size, minibatch, epochs, GAE, clipping, entropy bonus."""
     n_envs = 2 ** trial.suggest_int("n_envs_pow", 2, 4)
     n_steps = 2 ** trial.suggest_int("n_steps_pow", 4, 8)
     batch_size = min(2 ** trial.suggest_int("batch_size_pow", 5, 8), n_steps * n_envs)
-    return _common(trial) | {
+    return _common(trial, backbone) | {
         "n_envs": n_envs,
         "n_steps": n_steps,
         "batch_size": batch_size,
@@ -43,9 +66,9 @@ def sample_ppo(trial: optuna.Trial) -> dict[str, Any]:
     }
 
 
-def sample_a2c(trial: optuna.Trial) -> dict[str, Any]:
-    """A2C: rollout length, GAE, entropy bonus, RMSprop or Adam."""
-    return _common(trial) | {
+def sample_a2c(trial: optuna.Trial, backbone: str | None = None) -> dict[str, Any]:
+    """A2C (and masked A2C): rollout length, GAE, entropy bonus, RMSprop or Adam."""
+    return _common(trial, backbone) | {
         "n_envs": 2 ** trial.suggest_int("n_envs_pow", 2, 4),
         "n_steps": 2 ** trial.suggest_int("n_steps_pow", 2, 6),
         "gae_lambda": trial.suggest_float("gae_lambda", 0.8, 1.0),
@@ -54,9 +77,9 @@ def sample_a2c(trial: optuna.Trial) -> dict[str, Any]:
     }
 
 
-def sample_dqn(trial: optuna.Trial) -> dict[str, Any]:
-    """DQN: buffer, batch, target updates, train frequency, exploration schedule."""
-    return _common(trial) | {
+def sample_dqn(trial: optuna.Trial, backbone: str | None = None) -> dict[str, Any]:
+    """DQN (and masked DQN): buffer, batch, target updates, train frequency, exploration schedule."""
+    return _common(trial, backbone) | {
         "buffer_size": 2 ** trial.suggest_int("buffer_size_pow", 12, 17),
         "batch_size": 2 ** trial.suggest_int("batch_size_pow", 5, 8),
         "learning_starts": trial.suggest_categorical("learning_starts", [0, 100, 1000]),
@@ -67,26 +90,108 @@ def sample_dqn(trial: optuna.Trial) -> dict[str, Any]:
     }
 
 
-def sample_qrdqn(trial: optuna.Trial) -> dict[str, Any]:
-    """QR-DQN: the DQN space plus the number of quantiles (kept small: outputs are N**3 x it)."""
+def sample_qrdqn(trial: optuna.Trial, backbone: str | None = None) -> dict[str, Any]:
+    """QR-DQN: the DQN space plus the number of quantiles (kept small: outputs are N**3 x it);
+    no TRM backbone (it has no TRM policy)."""
     kwargs = sample_dqn(trial)
     kwargs["policy_kwargs"] = kwargs["policy_kwargs"] | {"n_quantiles": trial.suggest_categorical("n_quantiles", [5, 10, 25])}
     return kwargs
 
 
-SAMPLERS: dict[str, Callable[[optuna.Trial], dict[str, Any]]] = {
+def sample_upi_trm(trial: optuna.Trial, backbone: str | None = None) -> dict[str, Any]:
+    """UPI-TRM: the poster's dials (L_z, n, R, K, alpha) and the training knobs of ``UPIConfig``
+    (no backbone option: it is the TRM).
+
+    ``contraction`` None is the poster's 9x9 setting (no contraction control); ``radius`` 0 turns
+    the latent projection off; ``value_coef`` weighs the value loss against the distillation
+    loss (the one Adam step size stands for both learning rates); ``target_ema`` is the online
+    net's weight in the value target's EMA (the poster: 0.01).
+    """
+    return {
+        "contraction": trial.suggest_categorical("contraction", [None, 0.5, 0.8, 0.9, 0.97]),
+        "depth": trial.suggest_int("depth", 1, 3),
+        "radius": trial.suggest_categorical("radius", [0.0, 5.0, 10.0, 20.0]),
+        "bootstrap": trial.suggest_categorical("bootstrap", [1, 2, 4, 8]),
+        "alpha": trial.suggest_float("alpha", 0.05, 1.0, log=True),
+        "candidate_temperature": trial.suggest_float("candidate_temperature", 0.1, 3.0, log=True),
+        "latent_dim": 2 ** trial.suggest_int("latent_dim_pow", 4, 6),
+        "learning_rate": trial.suggest_float("learning_rate", 1e-4, 3e-3, log=True),
+        "value_coef": trial.suggest_float("value_coef", 0.25, 4.0, log=True),
+        "target_ema": trial.suggest_float("target_ema", 0.01, 1.0, log=True),
+        "epochs": trial.suggest_categorical("epochs", [4, 8, 16]),
+        "minibatch_size": 2 ** trial.suggest_int("minibatch_size_pow", 5, 8),
+    }
+
+
+Sampler = Callable[["optuna.Trial", "str | None"], dict[str, Any]]
+
+SAMPLERS: dict[str, Sampler] = {
     "ppo": sample_ppo,
-    "a2c": sample_a2c,
-    "dqn": sample_dqn,
     "maskable-ppo": sample_ppo,
+    "a2c": sample_a2c,
+    "maskable-a2c": sample_a2c,
+    "dqn": sample_dqn,
+    "maskable-dqn": sample_dqn,
     "qrdqn": sample_qrdqn,
+    "upi-trm": sample_upi_trm,
 }
-"""Tunable agent name -> its search space."""
+"""Tunable agent name -> its search space (an agent may be named here before it is registered:
+``bench tune`` skips it until it is)."""
+
+BACKBONES = ("trm",)
+"""Backbones whose dims an SB3 space samples on request (``mlp``, the default, is ``policy_kwargs``)."""
+NO_BACKBONE = {"upi-trm", "qrdqn"}
+"""Agents that take no ``backbone`` option (UPI-TRM is a TRM; QR-DQN has no TRM policy)."""
 
 
-def space_version(algo: str) -> str:
-    """Hash of the search space's source (a study refuses to continue under another space)."""
-    source = inspect.getsource(SAMPLERS[algo]) + inspect.getsource(_common) + repr(NET_ARCHS)
-    if algo == "qrdqn":
-        source += inspect.getsource(sample_dqn)
-    return hashlib.sha256(source.encode()).hexdigest()[:12]
+def check_tunable(agent: str, backbone: str | None = None) -> None:
+    """Raise ValueError (one sentence) unless ``agent`` has a space that takes ``backbone``."""
+    if agent not in SAMPLERS:
+        raise ValueError(f"no search space for {agent!r}; tunable: {', '.join(SAMPLERS)}")
+    if backbone is not None and backbone not in BACKBONES:
+        raise ValueError(f"unknown backbone {backbone!r}; known: {', '.join(BACKBONES)}")
+    if backbone is not None and agent in NO_BACKBONE:
+        raise ValueError(f"{agent} takes no backbone option (its space has its own latent dims)")
+
+
+def space_name(agent: str, backbone: str | None = None) -> str:
+    """The space's name as provenance says it: the sampler's (``ppo`` for ``maskable-ppo``),
+    plus ``+<backbone>`` when the backbone dims are sampled."""
+    check_tunable(agent, backbone)
+    name = SAMPLERS[agent].__name__.removeprefix("sample_").replace("_", "-")
+    return f"{name}+{backbone}" if backbone else name
+
+
+def sample(agent: str, trial: optuna.Trial, backbone: str | None = None) -> dict[str, Any]:
+    """The agent kwargs of one trial: ``agent``'s space, with ``backbone``'s dims when given."""
+    check_tunable(agent, backbone)
+    return SAMPLERS[agent](trial, backbone)
+
+
+def space_version(agent: str, backbone: str | None = None) -> str:
+    """Hash (12 hex digits) of the space's code: its sampler and every function and constant of
+    this module it uses, docstrings and comments left out, and the backbone asked for. A study
+    refuses to continue under another version; a tuned file of another version is refused."""
+    check_tunable(agent, backbone)
+    parts = _code_parts(SAMPLERS[agent], {SAMPLERS[agent].__name__}) + [f"backbone = {backbone!r}"]
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:12]
+
+
+def _code_parts(func: Callable[..., Any], seen: set[str]) -> list[str]:
+    """``func``'s AST without docstrings, then (recursively) the module globals it names."""
+    tree = ast.parse(textwrap.dedent(inspect.getsource(func)))
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        first = body[0] if isinstance(body, list) and body else None
+        if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) and isinstance(first.value.value, str):
+            node.body = body[1:] or [ast.Pass()]
+    parts = [ast.dump(tree)]
+    module = sys.modules[func.__module__]
+    for name in sorted({n.id for n in ast.walk(tree) if isinstance(n, ast.Name)} - seen):
+        value = getattr(module, name, None)
+        seen.add(name)
+        if inspect.isfunction(value) and value.__module__ == func.__module__:
+            parts += _code_parts(value, seen)
+        elif isinstance(value, dict | list | tuple | int | float | str):  # constants (no functions in them)
+            parts.append(f"{name} = {value!r}")
+    return parts

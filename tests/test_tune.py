@@ -1,85 +1,304 @@
-"""Optuna tuning for real: SQLite studies, resume, failed trials, provenance, clear errors."""
+"""Tuning for real: Optuna studies at tiny budgets on the real envs, two seeds per trial, resume,
+the objective, regime-keyed tuned files and the runner's choice of them, clear errors."""
+
+import shutil
 
 import optuna
 import pytest
+import torch
 import yaml
 
 from agents.registry import make_agent
+from bench.cli import main
+from bench.runner import RunSpec, evaluate, tuned_params
+from envs import facts
 from sweeps import spaces
-from sweeps.hyperparams import load_tuned
-from sweeps.tune import TuneError, TuneSpec, open_study, run_worker, tune, tuning_report, write_tuned
+from sweeps.hyperparams import NO_FILE, TUNED_DIR, load_tuned
+from sweeps.tune import (
+    OBJECTIVE,
+    best_trial,
+    TuneError,
+    TuneSpec,
+    counts,
+    normalised_score,
+    open_study,
+    random_floor,
+    run_worker,
+    seed_value,
+    table_budgets,
+    trial_value,
+    tune,
+    tuning_report,
+    write_tuned,
+)
 
 ENV = "trm/Sudoku4x4-Easy-v0"
+POSTER = {"masking": "cell", "rules": "poster"}
 
 
-def spec_for(tmp_path, trials, **kw):
-    return TuneSpec("ppo", ENV, trials, steps=128, episodes=5, storage=f"sqlite:///{tmp_path / 's.db'}", **kw)
+def spec_for(storage, trials, agent="ppo", **kw):
+    return TuneSpec(agent, ENV, trials=trials, storage=f"sqlite:///{storage}", **({"steps": 128, "episodes": 5} | POSTER | kw))
 
 
-def test_study_runs_resumes_and_writes_tuned_params(tmp_path):
-    spec = spec_for(tmp_path, 2)
-    study = tune(spec, jobs=2)
-    first = {t.number: t.params for t in study.trials}
-    assert len(first) >= 2 and all(t.state.name == "COMPLETE" for t in study.trials)
-    assert all(len(t.intermediate_values) == 3 for t in study.trials)  # pruner sees 25/50/75%
-    again = tune(spec_for(tmp_path, len(first) + 1), jobs=1)
-    assert len(again.trials) == len(first) + 1
-    assert {t.number: t.params for t in again.trials[: len(first)]} == first  # resumed, not redone
-    path = write_tuned(again, spec, root=tmp_path / "tuned")
-    data = yaml.safe_load(path.read_text())
-    assert data["study"] == spec.study_name and data["n_trials"] == len(first) + 1
-    params, source = load_tuned(ENV, "ppo", root=tmp_path / "tuned")
-    assert params == again.best_trial.user_attrs["kwargs"] and source == str(path)
-    agent = make_agent("ppo", **params)
-    agent.learn(ENV, {}, 64, 0)
-    assert agent.num_params() > 0
-    report = tuning_report([spec])
-    assert "best value" in report and spec.study_name in report
+@pytest.fixture(scope="module")
+def study2(tmp_path_factory):
+    """A finished 2-trial PPO study under the poster's regime (cell masking, poster rules)."""
+    torch.set_num_threads(1)
+    db = tmp_path_factory.mktemp("study") / "s.db"
+    run_worker(spec_for(db, 2))
+    return db
 
 
-def test_invalid_kwargs_fail_the_trial_with_its_reason_and_the_study_goes_on(tmp_path, monkeypatch):
+def test_one_more_solved_episode_outranks_any_score_gain():
+    floor, ceiling, episodes = 10.0, 16.0, 50
+    for solved in range(0, 2 * episodes):  # episodes solved over both seeds
+        worse = [(solved // 2 / episodes, ceiling + 5), ((solved - solved // 2) / episodes, ceiling)]  # best possible scores
+        better = [((solved // 2 + 1) / episodes, floor - 5), ((solved - solved // 2) / episodes, floor)]  # one more solved, worst scores
+        assert trial_value(better, floor, ceiling, episodes) > trial_value(worse, floor, ceiling, episodes)
+    # where nothing is solved the score still ranks the trials
+    assert trial_value([(0, 14.0), (0, 14.0)], floor, ceiling, episodes) > trial_value([(0, 12.0), (0, 12.0)], floor, ceiling, episodes) > 0
+
+
+def test_score_is_normalised_between_floor_and_ceiling():
+    assert normalised_score(13.0, 10.0, 16.0) == pytest.approx(0.5)
+    assert normalised_score(9.0, 10.0, 16.0) == 0.0 and normalised_score(17.0, 10.0, 16.0) == 1.0
+    assert normalised_score(16.0, 16.0, 16.0) == 0.0  # a floor at the ceiling leaves success alone
+    assert seed_value(0.1, 13.0, 10.0, 16.0, seeds=2, episodes=50) == pytest.approx(0.1 + 0.5 / 200)
+    assert trial_value([(0.1, 13.0), (0.0, 16.0)], 10.0, 16.0, 50) == pytest.approx((0.1 + 0.5 / 200 + 1 / 200) / 2)
+
+
+def test_floor_is_random_legal_play_under_the_studys_regime(study2):
+    study = optuna.load_study(study_name=spec_for(study2, 2).study_name, storage=f"sqlite:///{study2}")
+    assert study.user_attrs["floor"] == random_floor(ENV, POSTER)
+    assert study.user_attrs["ceiling"] == facts(ENV).max_score == 16
+    assert study.user_attrs["objective"] == OBJECTIVE
+    suite = random_floor(ENV, {"masking": "constraint", "rules": "suite"})
+    assert study.user_attrs["floor"] < suite < 16  # random legal play fills 4x4 Easy under constraint masking
+
+
+def test_each_trial_trains_one_agent_per_seed_and_reports_the_seed_mean(study2):
+    torch.set_num_threads(1)
+    spec = spec_for(study2, 2)
+    study = optuna.load_study(study_name=spec.study_name, storage=spec.storage_url)
+    floor, ceiling = study.user_attrs["floor"], study.user_attrs["ceiling"]
+    trial = study.trials[0]
+    assert [t.state.name for t in study.trials] == ["COMPLETE", "COMPLETE"]
+    per_seed = trial.user_attrs["per_seed"]
+    assert [r["seed"] for r in per_seed] == [0, 1] and all(r["steps_done"] >= 128 for r in per_seed)
+    # 3 evaluations per seed, at the trial's cumulative transitions: the pruner sees both seeds
+    assert sorted(trial.intermediate_values) == [32, 64, 96, 160, 192, 224]
+    assert trial.value == pytest.approx(trial_value([(r["success"], r["score"]) for r in per_seed], floor, ceiling, 5))
+    for record in per_seed:  # each seed's result is that of an agent trained with that seed
+        agent = make_agent("ppo", **trial.user_attrs["kwargs"])
+        agent.learn(ENV, POSTER, 128, record["seed"])
+        result = evaluate(agent, RunSpec("ppo", ENV, 128, record["seed"], POSTER, episodes=5), "val")
+        assert (result.success, result.mean_score) == (record["success"], record["score"])
+
+
+def test_a_study_resumes_without_rerunning_finished_trials(study2, tmp_path):
+    db = tmp_path / "s.db"
+    shutil.copy(study2, db)
+    spec = spec_for(db, 3)
+    study = optuna.load_study(study_name=spec.study_name, storage=spec.storage_url)
+    before = [(t.number, t.params, t.value, t.datetime_complete) for t in study.trials]
+    study.ask()  # a trial cut short by an interruption: not finished, replaced
+    assert counts(study) == {"complete": 2, "pruned": 0, "failed": 0, "unfinished": 1, "finished": 2, "beyond": 0}
+    run_worker(spec)
+    trials = study.get_trials()
+    assert [(t.number, t.params, t.value, t.datetime_complete) for t in trials[:2]] == before
+    assert [t.state.name for t in trials[2:]] == ["RUNNING", "COMPLETE"] and counts(study)["finished"] == 3
+    assert len(tune(spec).trials) == 4  # a finished study starts nothing
+
+
+def test_every_agent_of_a_setting_rests_on_the_same_number_of_trials():
+    """Parallel workers may finish a trial beyond the count: the result uses the first ones only."""
+    from optuna.trial import TrialState, create_trial
+
+    study = optuna.create_study(direction="maximize")
+    dist = {"x": optuna.distributions.FloatDistribution(0, 1)}
+    for value in (0.1, 0.2, 0.9):
+        study.add_trial(create_trial(params={"x": value}, distributions=dist, value=value))
+    study.add_trial(create_trial(state=TrialState.FAIL, user_attrs={"fail_reason": "ValueError: bad"}))
+    study.add_trial(create_trial(state=TrialState.FAIL))  # cut short by an interruption
+    assert best_trial(study, 2).value == 0.2 and best_trial(study).value == 0.9
+    assert counts(study, 2) == {"complete": 2, "pruned": 0, "failed": 0, "unfinished": 1, "finished": 2, "beyond": 2}
+    assert counts(study) == {"complete": 3, "pruned": 0, "failed": 1, "unfinished": 1, "finished": 4, "beyond": 0}
+
+
+def test_a_failed_trial_keeps_its_reason_and_counts_as_finished(tmp_path, monkeypatch):
     calls = {"n": 0}
 
-    def flaky(trial):
+    def flaky(trial, backbone=None):
         calls["n"] += 1
-        kwargs = spaces.sample_ppo(trial)
+        kwargs = spaces.sample_ppo(trial, backbone)
         return kwargs | {"n_stepz": 3} if calls["n"] == 1 else kwargs
 
     monkeypatch.setitem(spaces.SAMPLERS, "ppo", flaky)
-    monkeypatch.setattr("sweeps.tune.SAMPLERS", spaces.SAMPLERS)
-    spec = spec_for(tmp_path, 2)
+    spec = spec_for(tmp_path / "s.db", 2)
     run_worker(spec)
     study = optuna.load_study(study_name=spec.study_name, storage=spec.storage_url)
-    states = [t.state.name for t in study.trials]
-    assert states == ["FAIL", "COMPLETE"]  # a failed trial counts as finished: no endless retries
-    assert "n_stepz" in study.trials[0].user_attrs["fail_reason"]
+    assert [t.state.name for t in study.trials] == ["FAIL", "COMPLETE"]
+    assert "n_stepz" in study.trials[0].user_attrs["fail_reason"] and counts(study)["failed"] == 1
 
 
-def test_a_study_made_with_another_space_or_budget_is_refused(tmp_path):
-    spec = spec_for(tmp_path, 1)
-    study = open_study(spec)
-    study.set_user_attr("space_version", "something-else")
-    with pytest.raises(TuneError, match="another search space"):
+def test_a_study_made_with_another_space_budget_or_seeds_is_refused(tmp_path):
+    spec = spec_for(tmp_path / "s.db", 1)
+    open_study(spec).set_user_attr("space_version", "something-else")
+    with pytest.raises(TuneError, match="another version of the search space"):
         open_study(spec)
-    other = spec_for(tmp_path / "b", 1)
-    (tmp_path / "b").mkdir()
+    other = spec_for(tmp_path / "b.db", 1)
     open_study(other)
     with pytest.raises(TuneError, match="steps=128"):
-        open_study(TuneSpec("ppo", ENV, 1, steps=256, episodes=5, storage=other.storage))
+        open_study(spec_for(tmp_path / "b.db", 1, steps=256))
+    with pytest.raises(TuneError, match=r"seeds=\[0, 1\]"):
+        open_study(spec_for(tmp_path / "b.db", 1, seeds=3))
 
 
-def test_unreachable_storage_is_a_clear_error_and_writes_nothing(tmp_path):
-    missing = tmp_path / "no" / "such" / "dir" / "s.db"
-    with pytest.raises(TuneError, match="cannot open Optuna storage"):
-        open_study(TuneSpec("ppo", ENV, 1, 128, storage=f"sqlite:///{missing}"))
-    assert not missing.parent.exists()
+def test_the_tuned_file_carries_provenance_and_the_runner_reads_it_for_its_regime_only(study2, tmp_path, monkeypatch):
+    spec = spec_for(study2, 2)
+    study = optuna.load_study(study_name=spec.study_name, storage=spec.storage_url)
+    root = tmp_path / "tuned"
+    path = write_tuned(study, spec, root=root)
+    assert path == root / ENV / "cell-poster" / "ppo.yaml"
+    data = yaml.safe_load(path.read_text())
+    assert data["study"] == spec.study_name and (data["masking"], data["rules"]) == ("cell", "poster")
+    assert data["space"] == "ppo" and data["space_version"] == spaces.space_version("ppo")
+    assert data["trials"] == {"finished": 2, "complete": 2, "pruned": 0, "failed": 0, "beyond": 0} and data["seeds"] == [0, 1]
+    assert data["budget"] == 128 and data["objective"] == OBJECTIVE and data["floor"] == study.user_attrs["floor"]
+    assert data["date"] and data["commit"] and data["params"] == study.best_trial.user_attrs["kwargs"]
+
+    monkeypatch.setenv("TRM_BENCH_TUNED_DIR", str(root))
+    poster = RunSpec("ppo", ENV, 64, 0, dict(POSTER))
+    assert tuned_params(poster) == (data["params"], str(path))
+    assert tuned_params(RunSpec("maskable-ppo", ENV, 64, 0, dict(POSTER))) == ({}, NO_FILE)  # same space, not its file
+    for other in ({}, {"masking": "cell"}, {"masking": "constraint-edit", "rules": "poster"}):
+        assert tuned_params(RunSpec("ppo", ENV, 64, 0, other)) == ({}, NO_FILE)  # another regime's file is never reused
+    legacy = root / ENV / "ppo.yaml"  # a file from before the regime key: (constraint, suite) only
+    legacy.write_text("study: ppo__trm-Sudoku4x4-Easy-v0\nparams: {n_steps: 32}\n")
+    assert tuned_params(RunSpec("ppo", ENV, 64, 0, {"masking": "constraint"})) == ({"n_steps": 32}, str(legacy))
+    assert tuned_params(RunSpec("ppo", ENV, 64, 1, dict(POSTER)))[0] == data["params"]
+    assert tuned_params(RunSpec("ppo", ENV, 64, 0, {"masking": "none"})) == ({}, NO_FILE)
+    # a regime file of its own wins over the legacy one (a fresh root: lookups are cached per root)
+    shutil.copytree(root, tmp_path / "tuned2")
+    suite = tmp_path / "tuned2" / ENV / "constraint-suite" / "ppo.yaml"
+    suite.parent.mkdir()
+    suite.write_text(yaml.safe_dump(data | {"masking": "constraint", "rules": "suite", "params": {"n_steps": 64}}))
+    monkeypatch.setenv("TRM_BENCH_TUNED_DIR", str(tmp_path / "tuned2"))
+    assert tuned_params(RunSpec("ppo", ENV, 64, 2, {})) == ({"n_steps": 64}, str(suite))
+    # a preset (the poster's configuration) is run as it is
+    assert tuned_params(RunSpec("upi-trm", ENV, 64, 0, {}, {"preset": "poster-4x4"})) == ({}, NO_FILE)
+
+
+def test_the_committed_files_serve_the_regime_they_were_tuned_under():
+    """The files from before the regime key were tuned with the env defaults (constraint, suite):
+    they serve that regime and no other. Every regime file is read for its own regime (its
+    provenance, search-space version included, checked) and builds its agent."""
+    for path in TUNED_DIR.glob("*/*/*.yaml"):
+        env_id, algo = str(path.parent.relative_to(TUNED_DIR)), path.stem
+        assert "__" not in yaml.safe_load(path.read_text())["study"].split("__", 1)[1]  # no env kwargs in the study name
+        params, source = load_tuned(env_id, algo, {"masking": "constraint", "rules": "suite"}, root=TUNED_DIR)
+        assert params and source == f"sweeps/tuned/{env_id}/{algo}.yaml"
+        assert load_tuned(env_id, algo, {}, root=TUNED_DIR) == (params, source)
+        assert load_tuned(env_id, algo, {"masking": "cell", "rules": "poster"}, root=TUNED_DIR) == ({}, NO_FILE)
+    for path in TUNED_DIR.glob("*/*/*/*.yaml"):
+        env_id, regime = "/".join(path.relative_to(TUNED_DIR).parts[:2]), path.parent.name
+        data = yaml.safe_load(path.read_text())
+        assert f"{data['masking']}-{data['rules']}" == regime
+        params, source = load_tuned(env_id, path.stem, {"masking": data["masking"], "rules": data["rules"]}, root=TUNED_DIR)
+        assert params == data["params"] and source == f"sweeps/tuned/{path.relative_to(TUNED_DIR)}"
+        make_agent(data["agent"], **params)
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"masking": "constraint"}, "was tuned for masking 'constraint', not 'cell'"),
+        ({"agent": "a2c"}, "was tuned for agent 'a2c', not 'ppo'"),
+        ({"space_version": "0123456789ab"}, "version '0123456789ab' of the ppo search space"),
+    ],
+)
+def test_a_tuned_file_of_another_regime_or_space_is_refused_through_the_cli(tmp_path, monkeypatch, capsys, change, message):
+    root = tmp_path / "tuned"
+    path = root / ENV / "cell-poster" / "ppo.yaml"
+    path.parent.mkdir(parents=True)
+    provenance = {"agent": "ppo", "backbone": None, "env_id": ENV, "space": "ppo", "space_version": spaces.space_version("ppo")}
+    path.write_text(yaml.safe_dump(provenance | POSTER | change | {"params": {"n_steps": 32}}))
+    monkeypatch.setenv("TRM_BENCH_TUNED_DIR", str(root))
+    argv = ["run", "--agent", "ppo", "--env", ENV, "--steps", "64", "--env-kwargs", "masking=cell", "rules=poster", "--results", str(tmp_path / "r")]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert message in err and str(path) in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+    assert not list((tmp_path / "r").rglob("*.json"))  # refused before any training
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--agents", "pop"], "no search space for ['pop'] (did you mean 'ppo'?)"),
+        (["--agents", "solver"], "no search space for ['solver']"),
+        (["--agents", "ppo", "--env-kwargs", "masking=constrant"], "did you mean 'constraint'?"),
+        (["--agents", "ppo", "--env-kwargs", "rules=postr"], "did you mean 'poster'?"),
+        (["--agents", "ppo", "--env-kwargs", "horizon=4"], "keyed by masking and rules only"),
+        (["--agents", "ppo", "--env-kwargs", "masking=none"], "give the budget with --steps"),
+        (["--agents", "upi-trm", "--backbone", "trm"], "upi-trm takes no backbone option"),
+        (["--agents", "ppo", "--storage", "sqlite:////nonexistent-dir/x/s.db"], "cannot open Optuna storage"),
+        (["--agents", "ppo", "--seeds-per-trial", "1"], "expected an integer >= 2"),
+    ],
+)
+def test_bad_tune_input_is_one_line_and_exit_2(capsys, tmp_path, argv, message):
+    try:
+        status = main(["tune", "--env", ENV, "--storage", f"sqlite:///{tmp_path / 's.db'}", *argv])
+    except SystemExit as stop:  # argparse's own checks exit from parse_args
+        status = stop.code
+    assert status == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "s.db").exists() or not optuna.get_all_study_summaries(f"sqlite:///{tmp_path / 's.db'}")
+
+
+def test_budgets_come_from_the_tables_columns():
+    from sweeps.hyperparams import Regime
+
+    assert list(table_budgets(ENV, Regime("cell", "poster"))) == [5000]
+    assert list(table_budgets("trm/Sudoku4x4-Hard-v0", Regime("constraint", "suite"))) == [20000]
+    assert list(table_budgets("trm/Sudoku9x9-v0", Regime("constraint-edit", "poster"))) == [50000]
+    assert table_budgets(ENV, Regime("none", "suite")) == {}
+
+
+def test_upi_trm_is_tuned_under_the_same_protocol_through_the_cli(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("TRM_BENCH_TUNED_DIR", str(tmp_path / "tuned"))
+    storage = f"sqlite:///{tmp_path / 's.db'}"
+    argv = ["tune", "--agents", "upi-trm", "--env", ENV, "--env-kwargs", "masking=cell", "rules=poster", "--steps", "256",
+            "--trials", "1", "--episodes", "5", "--storage", storage]
+    assert main(argv) == 0
+    path = tmp_path / "tuned" / ENV / "cell-poster" / "upi-trm.yaml"
+    assert str(path) in capsys.readouterr().out
+    data = yaml.safe_load(path.read_text())
+    assert data["space"] == "upi-trm" and [r["seed"] for r in data["best_per_seed"]] == [0, 1]
+    make_agent("upi-trm", **data["params"])
+    assert main(["tune", "--report", "--storage", storage, "--report-path", str(tmp_path / "tuning.md")]) == 0
+    report = (tmp_path / "tuning.md").read_text()
+    assert "## trm/Sudoku4x4-Easy-v0, masking=cell, rules=poster, 256 transitions per seed" in report
+    assert OBJECTIVE in report and "upi-trm__trm-Sudoku4x4-Easy-v0__cell-poster" in report and "Finished trials per agent: the same" in report
+
+
+def test_the_report_lists_the_legacy_studies_with_their_regime(tmp_path):
+    db = tmp_path / "legacy.db"
+    shutil.copy(TUNED_DIR.parent / "studies.db", db)  # the committed studies, read from a copy
+    report = tuning_report(f"sqlite:///{db}")
+    assert "## trm/Sudoku9x9-v0, masking=constraint, rules=suite, 10000 transitions per seed (legacy)" in report
+    assert "`ppo__trm-Sudoku4x4-Easy-v0`" in report and "objective success + 1e-4 * score / C_max" in report
 
 
 def test_every_space_yields_kwargs_the_agent_accepts():
-    from agents.sb3 import check_kwargs
+    from agents import registry
 
-    for algo, sampler in spaces.SAMPLERS.items():
-        trial = optuna.trial.FixedTrial({})
-        study = optuna.create_study()
-        trial = study.ask()
-        check_kwargs(algo, sampler(trial))
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=0))
+    for agent in set(spaces.SAMPLERS) & set(registry.available()):
+        for backbone in [None] + ([] if agent in spaces.NO_BACKBONE else list(spaces.BACKBONES)):
+            for _ in range(5):
+                make_agent(agent, **spaces.sample(agent, study.ask(), backbone))
+    with pytest.raises(ValueError, match="no search space"):
+        spaces.space_version("solver")
+    assert spaces.space_version("maskable-ppo") == spaces.space_version("ppo") != spaces.space_version("ppo", "trm")

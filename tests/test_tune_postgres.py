@@ -1,5 +1,6 @@
 """Optuna's distributed mode for real: a local PostgreSQL server on loopback, two tuning worker
-processes on one study, no trial lost or duplicated. `.ci/run` makes sure the server is installed."""
+processes on one study (two seeds per trial), no trial lost or duplicated. `.ci/run` makes sure
+the server is installed."""
 
 import glob
 import os
@@ -60,7 +61,7 @@ def postgres_url():
 
 
 def test_two_workers_share_one_study_without_losing_or_duplicating_trials(postgres_url):
-    spec = TuneSpec("ppo", "trm/Sudoku4x4-Easy-v0", trials=4, steps=128, episodes=5, storage=postgres_url)
+    spec = TuneSpec("ppo", "trm/Sudoku4x4-Easy-v0", steps=128, trials=4, masking="cell", rules="poster", episodes=5, storage=postgres_url)
     tune(spec, jobs=2)
     study = optuna.load_study(study_name=spec.study_name, storage=postgres_url)
     trials = study.get_trials(deepcopy=False)
@@ -69,4 +70,5 @@ def test_two_workers_share_one_study_without_losing_or_duplicating_trials(postgr
     assert all(t.state == optuna.trial.TrialState.COMPLETE for t in trials)
     params = [tuple(sorted(t.params.items())) for t in trials]
     assert len(set(params)) == len(params)  # the two workers proposed different trials
-    assert all("kwargs" in t.user_attrs for t in trials)
+    assert all("kwargs" in t.user_attrs and [r["seed"] for r in t.user_attrs["per_seed"]] == [0, 1] for t in trials)
+    assert study.user_attrs["masking"] == "cell" and "floor" in study.user_attrs
