@@ -37,6 +37,7 @@ import datetime
 import math
 import multiprocessing as mp
 import subprocess
+import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -355,18 +356,31 @@ def tune(spec: TuneSpec, jobs: int = 1, progress: bool = True) -> optuna.Study:
     if finished(study) >= spec.trials:
         return study
     bar = tqdm(total=spec.trials, initial=finished(study), desc=spec.study_name, disable=None if progress else True)
+    log_lines = progress and bar.disable  # no terminal (a log file): one line per finished trial instead
+    start, reported = time.monotonic(), finished(study)
     ctx = mp.get_context("spawn")
     offset = len(study.trials)  # a resumed study gets fresh sampler seeds
     workers = [ctx.Process(target=run_worker, args=(spec, offset + i)) for i in range(max(1, jobs))]
     for w in workers:
         w.start()
+
+    def show() -> None:
+        nonlocal reported
+        done, best = finished(study), best_trial(study)
+        if log_lines and done > reported:
+            reported = done
+            best_text = "none complete" if best is None else f"{best.value:.4f} (trial {best.number})"
+            print(f"{spec.study_name}: {done}/{spec.trials} trials finished, best {best_text}, "
+                  f"{time.monotonic() - start:.0f} s", file=sys.stderr, flush=True)
+        bar.update(done - bar.n)
+        if best is not None:
+            bar.set_postfix(best=f"{best.value:.4f}")
+
     try:
         while any(w.is_alive() for w in workers):
             time.sleep(0.5)
-            bar.update(finished(study) - bar.n)
-            best = best_trial(study)
-            if best is not None:
-                bar.set_postfix(best=f"{best.value:.4f}")
+            show()
+        show()
     except BaseException:
         for w in workers:
             w.terminate()

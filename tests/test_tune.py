@@ -272,7 +272,9 @@ def test_upi_trm_is_tuned_under_the_same_protocol_through_the_cli(tmp_path, monk
             "--trials", "1", "--episodes", "5", "--storage", storage]
     assert main(argv) == 0
     path = tmp_path / "tuned" / ENV / "cell-poster" / "upi-trm.yaml"
-    assert str(path) in capsys.readouterr().out
+    out, err = capsys.readouterr()
+    assert str(path) in out
+    assert "upi-trm__trm-Sudoku4x4-Easy-v0__cell-poster: 1/1 trials finished, best " in err  # progress in a log, not a terminal
     data = yaml.safe_load(path.read_text())
     assert data["space"] == "upi-trm" and [r["seed"] for r in data["best_per_seed"]] == [0, 1]
     make_agent("upi-trm", **data["params"])
