@@ -175,7 +175,9 @@ ADDED_ROW = "added"
 """Row id of an agent added with ``bench table --add-agent``."""
 
 
-COST_FACTORS = {"upi-trm": 6.0, "ppo-trm": 2.5, "qrdqn": 2.0, "maskable-ppo": 1.5, "transformer": 20.0}
+COST_FACTORS = {
+    "upi-trm": 6.0, "ppo-trm": 2.5, "qrdqn": 2.0, "maskable-ppo": 1.5, "maskable-a2c": 1.5, "maskable-dqn": 1.5, "transformer": 20.0,
+}
 """Rough cost of a transition (or of an epoch, for models) relative to SB3 PPO, for ordering."""
 
 

@@ -72,7 +72,7 @@ def components_in(tree: Path) -> list:
     return json.loads(out.stdout)
 
 
-def test_a_comment_keeps_every_record_and_a_code_change_stales_only_its_agent(tmp_path):
+def test_a_comment_keeps_every_record_and_a_code_change_stales_only_the_agents_that_import_it(tmp_path):
     files = subprocess.run(["git", "ls-files", "envs", "agents", "bench", "sweeps"], cwd=REPO_ROOT, capture_output=True, text=True, check=True)
     tree = tmp_path / "repo"
     for name in files.stdout.split():
@@ -82,11 +82,16 @@ def test_a_comment_keeps_every_record_and_a_code_change_stales_only_its_agent(tm
     upi = tree / "agents" / "upi_trm" / "upi.py"
     upi.write_text(upi.read_text() + "\n# a comment added at the end\n")
     assert components_in(tree) == before
-    upi.write_text(upi.read_text() + "\nUNUSED_CONSTANT = 1\n")
+    references = tree / "agents" / "references.py"
+    references.write_text(references.read_text() + "\nUNUSED_CONSTANT = 1\n")
     after = components_in(tree)
     assert [key for key, _ in after] == [key for key, _ in before]  # identities never move
     changed = [sorted(c for c in new if new[c] != old[c]) for (_, old), (_, new) in zip(before, after)]
-    assert changed == [["agent"], [], [], []]  # only UPI-TRM's records turn stale
+    assert changed == [[], [], ["agent"], []]  # only the reference's records turn stale
+    upi.write_text(upi.read_text() + "\nUNUSED_CONSTANT = 1\n")
+    later = components_in(tree)
+    changed = [sorted(c for c in new if new[c] != old[c]) for (_, old), (_, new) in zip(after, later)]
+    assert changed == [["agent"], ["agent"], [], ["agent"]]  # UPI-TRM's and the SB3 agents' (backbone=trm runs on it)
 
 
 def test_a_stale_record_is_named_on_the_page_and_only_it_is_recomputed(tiny_spec, tmp_path, capsys):
