@@ -159,17 +159,18 @@ def build_parser() -> argparse.ArgumentParser:
     tune_p = sub.add_parser("tune", help="Optuna tuning of learned agents, one setting at a time, one protocol (resumable)")
     tune_p.add_argument(
         "--agents", "--algo", nargs="+", dest="agents", default=None,
-        help="agents to tune, each with the same trials (e.g. upi-trm ppo a2c dqn maskable-ppo)",
+        help="agents to tune, each with the same trials (e.g. upi-trm ppo a2c dqn maskable-ppo; mazes: ppo ppo-trm)",
     )
-    tune_p.add_argument("--env", type=sudoku_id_arg, default=None, help="the setting's env id")
+    tune_p.add_argument("--env", type=env_id_arg, default=None, help="the setting's env id (a Sudoku or a maze)")
     tune_p.add_argument(
-        "--env-kwargs", nargs="*", default=[], metavar="K=V", help="the setting's regime: masking=... rules=... (default constraint, suite)"
+        "--env-kwargs", nargs="*", default=[], metavar="K=V",
+        help="the setting's regime: masking=... rules=... (Sudoku default constraint, suite; mazes: masking alone, the env's default)",
     )
     tune_p.add_argument(
         "--steps", type=positive_int, default=None,
         help="transitions per seed (default: the budget of the table column with this env and regime, profile full)",
     )
-    tune_p.add_argument("--trials", type=positive_int, default=None, help="finished trials per agent (default 30 on 4x4, 20 on 9x9)")
+    tune_p.add_argument("--trials", type=positive_int, default=None, help="finished trials per agent (default 30 on 4x4 and mazes, 20 on 9x9)")
     tune_p.add_argument("--seeds-per-trial", type=int_at_least(2), default=2, help="training seeds per trial (default 2)")
     tune_p.add_argument("--seed", type=non_negative_int, default=0, help="first training seed of every trial")
     tune_p.add_argument("--episodes", type=positive_int, default=50, help="validation episodes per seed")

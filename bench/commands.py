@@ -5,9 +5,14 @@ from __future__ import annotations
 
 import argparse
 import platform
+from typing import TYPE_CHECKING
 
 import envs
 from bench.inputs import UsageError, check_results_folder, check_run_env_kwargs, key_values, load_table_specs
+
+if TYPE_CHECKING:
+    from sweeps.hyperparams import Regime
+
 
 def cmd_data(args: argparse.Namespace) -> int:
     """Print the dataset card of each env."""
@@ -207,17 +212,18 @@ def cmd_tune(args: argparse.Namespace) -> int:
         if not args.agents or not args.env:
             raise UsageError("bench tune needs --agents and --env (a setting), or --report")
         agents = tune_agents(args.agents, args.backbone)
-        masking, rules, steps = tune_setting(args.env, key_values(args.env_kwargs, "--env-kwargs"), args.steps)
+        regime, steps = tune_setting(args.env, key_values(args.env_kwargs, "--env-kwargs"), args.steps)
         trials = args.trials or default_trials(args.env)
         specs = [
-            TuneSpec(agent, args.env, steps, trials, masking, rules, args.seeds_per_trial, args.seed, args.episodes, args.storage, args.backbone)
+            TuneSpec(agent, args.env, steps, trials, regime.masking, regime.rules, args.seeds_per_trial, args.seed, args.episodes,
+                     args.storage, args.backbone)
             for agent in agents
         ]
         for spec in specs:  # every mistake before the first study is created
             check_agent(spec)
         for spec in specs:
             open_study(spec)
-        print(f"tuning {', '.join(agents)} on {args.env} (masking={masking}, rules={rules}): {trials} trials each, "
+        print(f"tuning {', '.join(agents)} on {args.env} ({regime.label}): {trials} trials each, "
               f"{args.seeds_per_trial} seeds x {steps:,} transitions per trial", file=sys.stderr, flush=True)
         for spec in specs:
             study = tune(spec, args.jobs)
@@ -265,12 +271,13 @@ def tune_agents(names: list[str], backbone: str | None) -> list[str]:
     return left
 
 
-def tune_setting(env_id: str, env_kwargs: dict[str, object], steps: int | None) -> tuple[str, str, int]:
-    """``(masking, rules, steps)`` of a setting: the regime of ``env_kwargs`` (the only env kwargs
-    a study is keyed by), checked by the env itself, and the budget: ``steps``, else that of the
-    table column running ``env_id`` under this regime (profile ``full``).
+def tune_setting(env_id: str, env_kwargs: dict[str, object], steps: int | None) -> tuple[Regime, int]:
+    """``(regime, steps)`` of a setting: the regime of ``env_kwargs`` (the only env kwargs a study
+    is keyed by; a maze takes ``masking`` alone), checked by the env itself, and the budget:
+    ``steps``, else that of the table column running ``env_id`` under this regime (profile ``full``).
 
-    :raises UsageError: another env kwarg, a bad regime name (with the closest one), or no budget.
+    :raises UsageError: another env kwarg, a bad regime name (with the closest one on Sudoku), or
+        no budget.
     """
     import gymnasium as gym
 
@@ -287,10 +294,10 @@ def tune_setting(env_id: str, env_kwargs: dict[str, object], steps: int | None) 
     regime = regime_of(env_id, env_kwargs)
     if steps is None:
         budgets = table_budgets(env_id, regime)
-        where = f"{env_id} under masking={regime.masking}, rules={regime.rules}"
+        where = f"{env_id} under {regime.label}"
         if not budgets:
             raise UsageError(f"no table column runs {where}: give the budget with --steps")
         if len(budgets) > 1:
             raise UsageError(f"table columns run {where} at different budgets {budgets}: choose one with --steps")
         steps = next(iter(budgets))
-    return regime.masking, regime.rules, steps
+    return regime, steps

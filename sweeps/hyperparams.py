@@ -1,8 +1,13 @@
 """Tuned hyperparameters: one file per (agent, env id, regime), written by ``bench tune``.
 
 The regime is what decides what a number means (DESIGN section 2): the env kwargs ``masking``
-and ``rules`` a table column sets (Sudoku defaults ``constraint`` and ``suite``). A file lives at
-``sweeps/tuned/<env id>/<masking>-<rules>/<name>.yaml``, ``<name>`` the agent, or
+and ``rules`` a table column sets (Sudoku defaults ``constraint`` and ``suite``). The maze envs
+have a ``masking`` (what the mask shows: ``moves`` or ``none`` when walking, ``cells`` or
+``none`` when editing a path) and no rules: their regime is the masking alone, the env's own
+default where not given (``none`` on the README's open grid, ``moves`` in mazes, ``cells`` in
+path editing), so a column that names the default and one that does not share one file. A file
+lives at ``sweeps/tuned/<env id>/<masking>-<rules>/<name>.yaml`` (mazes:
+``sweeps/tuned/<env id>/<masking>/<name>.yaml``), ``<name>`` the agent, or
 ``<agent>+<backbone>`` when the SB3 agent's backbone was tuned too (``--backbone trm``). It holds
 the study's provenance, then the agent kwargs::
 
@@ -50,15 +55,25 @@ NO_FILE = "sb3-defaults"
 
 @dataclass(frozen=True)
 class Regime:
-    """The env kwargs that key studies and tuned files."""
+    """The env kwargs that key studies and tuned files (``rules`` None: a maze, which has none)."""
 
     masking: str
-    rules: str
+    rules: str | None
 
     @property
     def slug(self) -> str:
-        """``<masking>-<rules>``: the regime's folder under the env id's."""
-        return f"{self.masking}-{self.rules}"
+        """``<masking>-<rules>``, or ``<masking>`` on a maze: the regime's folder under the env id's."""
+        return self.masking if self.rules is None else f"{self.masking}-{self.rules}"
+
+    @property
+    def env_kwargs(self) -> dict[str, str]:
+        """The regime as env kwargs."""
+        return {"masking": self.masking} | ({} if self.rules is None else {"rules": self.rules})
+
+    @property
+    def label(self) -> str:
+        """``masking=..., rules=...`` (mazes: ``masking=...``), as messages and reports say it."""
+        return ", ".join(f"{k}={v}" for k, v in self.env_kwargs.items())
 
 
 SUDOKU_DEFAULTS = Regime("constraint", "suite")
@@ -69,10 +84,26 @@ LEGACY_REGIME = SUDOKU_DEFAULTS
 
 def regime_of(env_id: str, env_kwargs: dict[str, Any] | None = None) -> Regime:
     """The regime of a run or study: its ``masking`` and ``rules`` env kwargs, the Sudoku
-    defaults where not given (other families: ``default``)."""
+    defaults where not given; on a maze its ``masking`` alone, the env's default where not given
+    (:func:`maze_masking`)."""
     kwargs = env_kwargs or {}
-    defaults = SUDOKU_DEFAULTS if env_id in SUDOKU_IDS else Regime("default", "default")
-    return Regime(str(kwargs.get("masking", defaults.masking)), str(kwargs.get("rules", defaults.rules)))
+    if env_id in SUDOKU_IDS:
+        return Regime(str(kwargs.get("masking", SUDOKU_DEFAULTS.masking)), str(kwargs.get("rules", SUDOKU_DEFAULTS.rules)))
+    return Regime(str(kwargs.get("masking", maze_masking(env_id))), None)
+
+
+def maze_masking(env_id: str) -> str:
+    """The ``masking`` a maze env id runs under when none is given, without building its mazes:
+    the navigation family's per-layout default (``none`` on the open grid, ``moves`` in mazes),
+    ``cells`` in path editing (``envs.maze.path_edit.parse_options``; a test checks both against
+    the built envs).
+
+    :raises ValueError: for an id this suite does not own.
+    """
+    from envs import MAZE_IDS, family
+    from envs.maze.navigation import default_options
+
+    return str(default_options(MAZE_IDS[env_id])["masking"]) if family(env_id) == "maze" else "cells"
 
 
 def tuned_name(agent: str, backbone: str | None = None) -> str:

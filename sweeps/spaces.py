@@ -3,7 +3,8 @@
 Each ``sample_<space>(trial, backbone=None) -> agent kwargs`` samples in tuner-friendly
 coordinates (powers of two, log scales, ``1 - gamma``) and returns the values the agent factory
 takes (stored on the trial as its ``kwargs`` user attribute). The masked SB3 variants share their
-base algorithm's space; UPI-TRM has its own, over the dials of ``agents.upi_trm.upi.UPIConfig``.
+base algorithm's space; UPI-TRM has its own, over the dials of ``agents.upi_trm.upi.UPIConfig``;
+``ppo-trm`` (PPO on the TRM README's features extractor) has PPO's without the MLP's network.
 An SB3 space samples the TRM backbone (``backbone="trm"``: its latent width and depth n, in place
 of the MLP's ``policy_kwargs``) only when asked, so the studies without it keep their space. No
 optuna import at runtime: ``sweeps.hyperparams`` reads :func:`space_version` to check tuned
@@ -98,6 +99,31 @@ def sample_qrdqn(trial: optuna.Trial, backbone: str | None = None) -> dict[str, 
     return kwargs
 
 
+def sample_ppo_trm(trial: optuna.Trial, backbone: str | None = None) -> dict[str, Any]:
+    """PPO on the TRM README's features extractor (``ppo-trm``): :func:`sample_ppo`'s coordinates
+    and ranges without the MLP's ``policy_kwargs`` (the extractor and its fixed heads take the
+    MLP's place) and with no backbone option. K cycles are the table's dial, never tuned: the
+    trials train the factory's default.
+
+    The lines are :func:`sample_ppo`'s rather than a call to it, so that the PPO space's version
+    does not move; a test checks that the two agree on every value they share.
+    """
+    n_envs = 2 ** trial.suggest_int("n_envs_pow", 2, 4)
+    n_steps = 2 ** trial.suggest_int("n_steps_pow", 4, 8)
+    batch_size = min(2 ** trial.suggest_int("batch_size_pow", 5, 8), n_steps * n_envs)
+    return {
+        "learning_rate": trial.suggest_float("learning_rate", 1e-5, 3e-3, log=True),
+        "gamma": 1 - trial.suggest_float("one_minus_gamma", 1e-3, 0.1, log=True),
+        "n_envs": n_envs,
+        "n_steps": n_steps,
+        "batch_size": batch_size,
+        "n_epochs": trial.suggest_categorical("n_epochs", [1, 5, 10, 20]),
+        "gae_lambda": trial.suggest_float("gae_lambda", 0.8, 1.0),
+        "clip_range": trial.suggest_categorical("clip_range", [0.1, 0.2, 0.3]),
+        "ent_coef": trial.suggest_float("ent_coef", 1e-8, 0.1, log=True),
+    }
+
+
 def sample_upi_trm(trial: optuna.Trial, backbone: str | None = None) -> dict[str, Any]:
     """UPI-TRM: the poster's dials (L_z, n, R, K, alpha) and the training knobs of ``UPIConfig``
     (no backbone option: it is the TRM).
@@ -128,6 +154,7 @@ Sampler = Callable[["optuna.Trial", "str | None"], dict[str, Any]]
 SAMPLERS: dict[str, Sampler] = {
     "ppo": sample_ppo,
     "maskable-ppo": sample_ppo,
+    "ppo-trm": sample_ppo_trm,
     "a2c": sample_a2c,
     "maskable-a2c": sample_a2c,
     "dqn": sample_dqn,
@@ -140,8 +167,9 @@ SAMPLERS: dict[str, Sampler] = {
 
 BACKBONES = ("trm",)
 """Backbones whose dims an SB3 space samples on request (``mlp``, the default, is ``policy_kwargs``)."""
-NO_BACKBONE = {"upi-trm", "qrdqn"}
-"""Agents that take no ``backbone`` option (UPI-TRM is a TRM; QR-DQN has no TRM policy)."""
+NO_BACKBONE = {"upi-trm", "qrdqn", "ppo-trm"}
+"""Agents that take no ``backbone`` option (UPI-TRM is a TRM; QR-DQN has no TRM policy; ppo-trm's
+network is the TRM README's extractor)."""
 
 
 def check_tunable(agent: str, backbone: str | None = None) -> None:
@@ -151,7 +179,7 @@ def check_tunable(agent: str, backbone: str | None = None) -> None:
     if backbone is not None and backbone not in BACKBONES:
         raise ValueError(f"unknown backbone {backbone!r}; known: {', '.join(BACKBONES)}")
     if backbone is not None and agent in NO_BACKBONE:
-        raise ValueError(f"{agent} takes no backbone option (its space has its own latent dims)")
+        raise ValueError(f"{agent} takes no backbone option (its network is its own)")
 
 
 def space_name(agent: str, backbone: str | None = None) -> str:

@@ -2,9 +2,11 @@
 
 A study is keyed by (agent, env id, regime), the regime being the env kwargs ``masking`` and
 ``rules`` of a table column: ``<agent>__<env id, / as ->__<masking>-<rules>`` (``<agent>+trm``
-when the SB3 agent's TRM backbone dims are tuned too). A setting (env id, regime, budget, trial
-count) is tuned for a list of agents, each with the same number of finished trials; the budget
-is the table column's own (``bench/specs/*.yaml``, profile ``full``).
+when the SB3 agent's TRM backbone dims are tuned too). A maze has a masking and no rules: its
+regime is the masking alone, ``<masking>`` in names, the env's default where not given
+(:func:`sweeps.hyperparams.regime_of`). A setting (env id, regime, budget, trial count) is tuned
+for a list of agents, each with the same number of finished trials; the budget is the table
+column's own (``bench/specs/*.yaml``, profile ``full``).
 
 Each trial trains the sampled configuration with ``seeds`` seeds (default 2: ``seed``,
 ``seed + 1``, ...) for ``steps`` env transitions and scores it on the **validation** split
@@ -15,20 +17,25 @@ Each trial trains the sampled configuration with ``seeds`` seeds (default 2: ``s
 with ``success`` the share of the seed's E episodes solved, ``score`` their mean final checker
 score, S the seeds per trial, ``floor`` the mean final score of uniform-random legal play on the
 whole validation split under the same masking and rules (:func:`random_floor`, measured once
-per study, a study user attribute) and ``ceiling`` the env's best score
-(``envs.facts(env_id).max_score``, what the exact solver reaches). The score term adds at most
-``1 / (2 S E)``, half of what one more solved episode adds to the seed mean (``1 / (S E)``):
-one more solved episode always outranks any score gain, and where nothing is solved (9x9) the
-score still ranks the trials. Intermediate values at 25/50/75% of each seed's budget (the mean
-over the seeds trained so far, at the trial's cumulative transitions) feed a median pruner.
+per study, a study user attribute) and ``ceiling`` the env's best score, what the exact solver
+reaches (:func:`best_score`). The score term adds at most ``1 / (2 S E)``, half of what one more
+solved episode adds to the seed mean (``1 / (S E)``): one more solved episode always outranks
+any score gain, and where nothing is solved (9x9) the score still ranks the trials.
+Intermediate values at 25/50/75% of each seed's budget (the mean over the seeds trained so far,
+at the trial's cumulative transitions) feed a median pruner.
 
-TPE sampler with 5 random startup trials. Studies live in an Optuna storage (SQLite under
-``sweeps/`` by default, any RDB URL such as PostgreSQL for workers on many machines); a study
-resumes where it stopped and never reruns a finished trial. Finished trials are the complete,
-pruned and failed ones (a sampled configuration the agent rejects fails with its reason);
-trials cut short by an interruption do not count and are replaced. A study's result rests on its
-first ``trials`` finished trials (by number): parallel workers may finish one or two more, which
-are left out, so every agent of a setting has the same count.
+TPE sampler with 5 random startup trials. Where a table row fixes part of an agent's network, the
+study holds those coordinates at the row's values (:data:`MAZE_FIXED`, Optuna's
+``PartialFixedSampler`` around the TPE): tuning a size the row overrides would tune nothing, and
+the rest of the space is tuned around the network that actually runs.
+
+Studies live in an Optuna storage (SQLite under ``sweeps/`` by default, any RDB URL such as
+PostgreSQL for workers on many machines); a study resumes where it stopped and never reruns a
+finished trial. Finished trials are the complete, pruned and failed ones (a sampled
+configuration the agent rejects fails with its reason); trials cut short by an interruption do
+not count and are replaced. A study's result rests on its first ``trials`` finished trials (by
+number): parallel workers may finish one or two more, which are left out, so every agent of a
+setting has the same count.
 """
 
 from __future__ import annotations
@@ -39,6 +46,7 @@ import multiprocessing as mp
 import subprocess
 import sys
 import time
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,7 +58,7 @@ import yaml
 
 from agents.registry import make_agent
 from bench.runner import RunSpec, evaluate
-from envs import facts, num_instances
+from envs import facts, family, num_instances
 from sweeps.hyperparams import Regime, regime_of, tuned_name, tuned_path
 from sweeps.spaces import sample, space_name, space_version
 
@@ -64,8 +72,14 @@ FLOOR_EPISODES = 1000
 OBJECTIVE = "mean over seeds of success + clip((score - floor) / (ceiling - floor), 0, 1) / (2 * seeds * episodes)"
 """The objective's formula, as provenance and the report state it (see the module docstring)."""
 DEFAULT_SEEDS = 2
-DEFAULT_TRIALS = {"4x4": 30, "9x9": 20}
-"""Finished trials per study by board: 30 on 4x4, 20 on 9x9 (a 9x9 trial costs more)."""
+DEFAULT_TRIALS = {"4x4": 30, "9x9": 20, "maze": 30}
+"""Finished trials per study by board: 30 on 4x4, 20 on 9x9 (a 9x9 trial costs more), 30 on the
+mazes (measured: a PPO trial about 1 minute, a ppo-trm trial about 2, at 2 x 25k transitions)."""
+MAZE_FIXED: dict[str, dict[str, Any]] = {"ppo": {"net_arch": "medium", "activation_fn": "tanh"}}
+"""Search-space coordinates held fixed on the maze settings, by agent: the readme-rl-maze table's
+PPO (MLP) row runs the README's 128x128 actor (``policy_kwargs: {net_arch: ...}``, SB3's tanh),
+which replaces any tuned network, so its study tunes PPO's other hyperparameters around that
+network (``medium`` is ``[128, 128]``; a test checks both build the same policy)."""
 
 
 class TuneError(Exception):
@@ -74,7 +88,17 @@ class TuneError(Exception):
 
 def default_trials(env_id: str) -> int:
     """The default trial count of a setting on ``env_id`` (:data:`DEFAULT_TRIALS`)."""
+    if family(env_id) != "sudoku":
+        return DEFAULT_TRIALS["maze"]
     return DEFAULT_TRIALS["9x9" if "9x9" in env_id else "4x4"]
+
+
+def best_score(env_id: str) -> float:
+    """The ceiling of the objective: the env's best final score, what the exact solver reaches.
+    Sudoku: ``envs.facts(env_id).max_score`` (every cell filled, no violation). Mazes: 0 (at the
+    goal, or no break left), their score being minus a count of cells; their ``max_score`` is
+    only the scale of that count (``envs.EnvFacts``)."""
+    return float(facts(env_id).max_score) if family(env_id) == "sudoku" else 0.0
 
 
 @dataclass(frozen=True)
@@ -86,7 +110,8 @@ class TuneSpec:
     steps: int
     trials: int
     masking: str = "constraint"
-    rules: str = "suite"
+    rules: str | None = "suite"
+    """None on a maze (no rules)."""
     seeds: int = DEFAULT_SEEDS
     """Training seeds per trial (``seed``, ``seed + 1``, ...)."""
     seed: int = 0
@@ -104,12 +129,28 @@ class TuneSpec:
     @property
     def env_kwargs(self) -> dict[str, str]:
         """The regime as env kwargs."""
-        return {"masking": self.masking, "rules": self.rules}
+        return self.regime.env_kwargs
 
     @property
     def regime(self) -> Regime:
         """The study's regime."""
         return Regime(self.masking, self.rules)
+
+    @property
+    def fixed(self) -> dict[str, Any]:
+        """Search-space coordinates held fixed: :data:`MAZE_FIXED` on a maze (the agent's own
+        network only, not a ``--backbone``), none elsewhere."""
+        if family(self.env_id) == "sudoku" or self.backbone is not None:
+            return {}
+        return dict(MAZE_FIXED.get(self.agent, {}))
+
+    def sampler(self, base: optuna.samplers.BaseSampler) -> optuna.samplers.BaseSampler:
+        """``base``, holding :attr:`fixed` at its values where there are any."""
+        if not self.fixed:
+            return base
+        with warnings.catch_warnings():  # Optuna marks it experimental
+            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+            return optuna.samplers.PartialFixedSampler(self.fixed, base)
 
     @property
     def seed_list(self) -> list[int]:
@@ -118,7 +159,7 @@ class TuneSpec:
 
     @property
     def study_name(self) -> str:
-        """``<name>__<env id with / as ->__<masking>-<rules>``."""
+        """``<name>__<env id with / as ->__<regime slug>`` (``<masking>-<rules>``, mazes ``<masking>``)."""
         return f"{self.name}__{self.env_id.replace('/', '-')}__{self.regime.slug}"
 
     @property
@@ -136,6 +177,7 @@ class TuneSpec:
             "rules": self.rules,
             "space": space_name(self.agent, self.backbone),
             "space_version": space_version(self.agent, self.backbone),
+            "fixed": self.fixed,
             "steps": self.steps,
             "episodes": self.episodes,
             "seeds": self.seed_list,
@@ -245,7 +287,7 @@ def check_agent(spec: TuneSpec) -> None:
     from agents.registry import supports
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    trial = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=0)).ask()
+    trial = optuna.create_study(sampler=spec.sampler(optuna.samplers.RandomSampler(seed=0))).ask()
     try:
         agent = make_agent(spec.agent, **sample(spec.agent, trial, spec.backbone))
     except (TypeError, ValueError) as err:
@@ -266,7 +308,7 @@ def open_study(spec: TuneSpec, worker: int = 0) -> optuna.Study:
             storage=spec.storage_url,
             load_if_exists=True,
             direction="maximize",
-            sampler=optuna.samplers.TPESampler(n_startup_trials=5, seed=spec.seed * 1000 + worker),
+            sampler=spec.sampler(optuna.samplers.TPESampler(n_startup_trials=5, seed=spec.seed * 1000 + worker)),
             pruner=optuna.pruners.MedianPruner(n_startup_trials=5),
         )
     except Exception as err:
@@ -284,7 +326,7 @@ def open_study(spec: TuneSpec, worker: int = 0) -> optuna.Study:
         study.set_user_attr("target_trials", spec.trials)
     if "floor" not in attrs:
         study.set_user_attr("floor", random_floor(spec.env_id, spec.env_kwargs))
-        study.set_user_attr("ceiling", float(facts(spec.env_id).max_score))
+        study.set_user_attr("ceiling", best_score(spec.env_id))
     return study
 
 
@@ -406,8 +448,8 @@ def git_commit() -> str:
 
 
 def write_tuned(study: optuna.Study, spec: TuneSpec, root: Path | None = None) -> Path:
-    """Write the best trial's kwargs to ``sweeps/tuned/<env id>/<masking>-<rules>/<name>.yaml``
-    with the study's provenance (:mod:`sweeps.hyperparams` checks it when the file is read)."""
+    """Write the best trial's kwargs to ``sweeps/tuned/<env id>/<regime slug>/<name>.yaml`` with
+    the study's provenance (:mod:`sweeps.hyperparams` checks it when the file is read)."""
     done = counts(study, spec.trials)
     best = best_trial(study, spec.trials)
     if best is None:
@@ -418,6 +460,7 @@ def write_tuned(study: optuna.Study, spec: TuneSpec, root: Path | None = None) -
     payload = {
         "study": spec.study_name,
         **{k: attrs[k] for k in ("agent", "backbone", "env_id", "masking", "rules", "space", "space_version")},
+        "fixed": attrs.get("fixed", {}),
         "budget": attrs["steps"],
         "seeds": attrs["seeds"],
         "episodes": attrs["episodes"],
@@ -481,7 +524,7 @@ def tuning_report(storage_url: str) -> str:
         "",
     ]
     for (env_id, masking, rules, steps, legacy), group in sorted(settings.items(), key=lambda kv: (kv[0][4], kv[0][:3])):
-        lines += [f"## {env_id}, masking={masking}, rules={rules}, {steps} transitions per seed" + (" (legacy)" if legacy else ""), ""]
+        lines += [f"## {env_id}, {Regime(masking, rules).label}, {steps} transitions per seed" + (" (legacy)" if legacy else ""), ""]
         if legacy:
             lines += [
                 "Studies from before the regime key (tuned under the env defaults of the time, masking=constraint and",
@@ -513,6 +556,8 @@ def _study_lines(study: optuna.Study, legacy: bool) -> list[str]:
             f"- study `{study.study_name}` (space {a['space']} {a['space_version']}), {trials}, seeds {a['seeds']}, "
             f"{a['episodes']} validation episodes per seed; floor {a.get('floor', float('nan')):.3f}, ceiling {a.get('ceiling')}"
         )
+        if a.get("fixed"):
+            lines.append(f"- held fixed (the table row's network): `{a['fixed']}`")
     best = best_trial(study, a.get("target_trials"))
     if best is None:
         return lines + ["- no complete trial", ""]
@@ -522,7 +567,7 @@ def _study_lines(study: optuna.Study, legacy: bool) -> list[str]:
         f"- best params: `{best.user_attrs.get('kwargs')}`",
     ]
     if not legacy:
-        path = tuned_path(a["env_id"], tuned_name(agent, a.get("backbone")), {"masking": a["masking"], "rules": a["rules"]}).resolve()
+        path = tuned_path(a["env_id"], tuned_name(agent, a.get("backbone")), Regime(a["masking"], a["rules"]).env_kwargs).resolve()
         shown = path.relative_to(SWEEPS_DIR.parent) if path.is_relative_to(SWEEPS_DIR.parent) else path
         lines.append(f"- tuned file: `{shown}`" if path.exists() else "- tuned file: not written")
     if best.user_attrs.get("per_seed"):

@@ -13,11 +13,12 @@ from bench.cli import main
 from bench.runner import RunSpec, evaluate, tuned_params
 from envs import facts
 from sweeps import spaces
-from sweeps.hyperparams import NO_FILE, TUNED_DIR, load_tuned
+from sweeps.hyperparams import NO_FILE, TUNED_DIR, Regime, load_tuned, regime_of
 from sweeps.tune import (
     OBJECTIVE,
     best_trial,
     TuneError,
+    MAZE_FIXED,
     TuneSpec,
     counts,
     normalised_score,
@@ -34,6 +35,7 @@ from sweeps.tune import (
 
 ENV = "trm/Sudoku4x4-Easy-v0"
 POSTER = {"masking": "cell", "rules": "poster"}
+MAZE = "trm/MazeOpen5x5-v0"
 
 
 def spec_for(storage, trials, agent="ppo", **kw):
@@ -199,12 +201,13 @@ def test_the_committed_files_serve_the_regime_they_were_tuned_under():
         params, source = load_tuned(env_id, algo, {"masking": "constraint", "rules": "suite"}, root=TUNED_DIR)
         assert params and source == f"sweeps/tuned/{env_id}/{algo}.yaml"
         assert load_tuned(env_id, algo, {}, root=TUNED_DIR) == (params, source)
-        assert load_tuned(env_id, algo, {"masking": "cell", "rules": "poster"}, root=TUNED_DIR) == ({}, NO_FILE)
+        other = load_tuned(env_id, algo, {"masking": "cell", "rules": "poster"}, root=TUNED_DIR)
+        assert other[1] != source and other[1] in (NO_FILE, f"sweeps/tuned/{env_id}/cell-poster/{algo}.yaml")  # never the legacy file
     for path in TUNED_DIR.glob("*/*/*/*.yaml"):
         env_id, regime = "/".join(path.relative_to(TUNED_DIR).parts[:2]), path.parent.name
         data = yaml.safe_load(path.read_text())
-        assert f"{data['masking']}-{data['rules']}" == regime
-        params, source = load_tuned(env_id, path.stem, {"masking": data["masking"], "rules": data["rules"]}, root=TUNED_DIR)
+        assert Regime(data["masking"], data["rules"]).slug == regime
+        params, source = load_tuned(env_id, path.stem, Regime(data["masking"], data["rules"]).env_kwargs, root=TUNED_DIR)
         assert params == data["params"] and source == f"sweeps/tuned/{path.relative_to(TUNED_DIR)}"
         make_agent(data["agent"], **params)
 
@@ -243,6 +246,12 @@ def test_a_tuned_file_of_another_regime_or_space_is_refused_through_the_cli(tmp_
         (["--agents", "upi-trm", "--backbone", "trm"], "upi-trm takes no backbone option"),
         (["--agents", "ppo", "--storage", "sqlite:////nonexistent-dir/x/s.db"], "cannot open Optuna storage"),
         (["--agents", "ppo", "--seeds-per-trial", "1"], "expected an integer >= 2"),
+        (["--agents", "ppo", "--env", MAZE, "--env-kwargs", "masking=cell"], "masking must be one of ('moves', 'none'), got 'cell'"),
+        (["--agents", "ppo", "--env", MAZE, "--env-kwargs", "rules=poster"], "unknown maze env kwarg(s) ['rules']"),
+        (["--agents", "ppo", "--env", MAZE, "--env-kwargs", "horizon=9"], "keyed by masking and rules only"),
+        (["--agents", "ppo-trm", "--env", MAZE, "--backbone", "trm"], "ppo-trm takes no backbone option"),
+        (["--agents", "ppo", "--env", MAZE, "--env-kwargs", "masking=moves"], "no table column runs trm/MazeOpen5x5-v0 under masking=moves"),
+        (["--agents", "ppo", "--env", "trm/MazeOpen9x9-v0"], "unknown env id 'trm/MazeOpen9x9-v0'"),
     ],
 )
 def test_bad_tune_input_is_one_line_and_exit_2(capsys, tmp_path, argv, message):
@@ -263,6 +272,92 @@ def test_budgets_come_from_the_tables_columns():
     assert list(table_budgets("trm/Sudoku4x4-Hard-v0", Regime("constraint", "suite"))) == [20000]
     assert list(table_budgets("trm/Sudoku9x9-v0", Regime("constraint-edit", "poster"))) == [50000]
     assert table_budgets(ENV, Regime("none", "suite")) == {}
+    for env_id, column in [(MAZE, "readme"), ("trm/Maze5x5-v0", "maze5"), ("trm/Maze8x8-v0", "maze8"), ("trm/MazePath8x8-v0", "path8")]:
+        assert table_budgets(env_id, regime_of(env_id)) == {25000: [f"readme-rl-maze:{column}"]}
+    assert table_budgets("trm/Maze8x8-v0", Regime("none", None)) == {}
+
+
+def test_a_maze_regime_is_its_masking_the_envs_own_default_where_not_given():
+    """Mazes have a masking and no rules: a column naming the default masking and one naming none
+    share one regime (and file), read without building the mazes; checked against the built envs."""
+    import gymnasium as gym
+
+    from envs import MAZE_IDS, MAZE_PATH_IDS
+
+    for env_id in [*MAZE_IDS, *MAZE_PATH_IDS]:
+        masking = gym.make(env_id).unwrapped.options.masking
+        assert regime_of(env_id) == regime_of(env_id, {"masking": masking}) == Regime(masking, None)
+        assert regime_of(env_id).slug == masking and regime_of(env_id).env_kwargs == {"masking": masking}
+    assert regime_of(MAZE) == Regime("none", None) and regime_of("trm/Maze5x5-v0") == Regime("moves", None)
+    assert regime_of("trm/MazePath8x8-v0", {"masking": "none"}).slug == "none"
+
+
+def test_a_maze_setting_is_tuned_through_the_cli_and_the_table_rows_read_its_files(tmp_path, monkeypatch, capsys):
+    """ppo and ppo-trm on the README's open grid: one study each, files in the regime folder
+    ``none`` (the open grid's masking), read by the runner for the readme-rl-maze rows."""
+    from bench.tables import load_spec
+
+    monkeypatch.setenv("TRM_BENCH_TUNED_DIR", str(tmp_path / "tuned"))
+    storage = f"sqlite:///{tmp_path / 's.db'}"
+    argv = ["tune", "--agents", "ppo", "ppo-trm", "--env", MAZE, "--steps", "256", "--trials", "1", "--episodes", "5", "--storage", storage]
+    assert main(argv) == 0
+    out, err = capsys.readouterr()
+    assert f"tuning ppo, ppo-trm on {MAZE} (masking=none): 1 trials each" in err
+    files = {agent: tmp_path / "tuned" / MAZE / "none" / f"{agent}.yaml" for agent in ("ppo", "ppo-trm")}
+    data = {agent: yaml.safe_load(path.read_text()) for agent, path in files.items()}
+    for agent, d in data.items():
+        assert str(files[agent]) in out and d["study"] == f"{agent}__trm-MazeOpen5x5-v0__none"
+        assert (d["env_id"], d["masking"], d["rules"], d["budget"], d["seeds"]) == (MAZE, "none", None, 256, [0, 1])
+        assert d["ceiling"] == 0.0 and -5 < d["floor"] < 0  # minus the BFS distance left: 0 at the goal, random play ends about 3 away
+    assert data["ppo"]["space_version"] == spaces.space_version("ppo") and data["ppo"]["fixed"] == MAZE_FIXED["ppo"]
+    assert data["ppo"]["params"]["policy_kwargs"] == {"net_arch": [128, 128], "activation_fn": "tanh"}
+    assert data["ppo-trm"]["space"] == "ppo-trm" and data["ppo-trm"]["fixed"] == {}
+    assert not {"policy_kwargs", "k_cycles"} & set(data["ppo-trm"]["params"])
+
+    spec = load_spec("readme-rl-maze")
+    column = next(c for c in spec.columns if c.env == MAZE)
+    for row in spec.rows:
+        if row.agent in files:
+            run = RunSpec(row.agent, MAZE, 64, 0, dict(column.env_kwargs), dict(row.agent_config))
+            assert tuned_params(run) == (data[row.agent]["params"], str(files[row.agent]))
+    assert tuned_params(RunSpec("ppo", MAZE, 64, 0, {"masking": "none"})) == (data["ppo"]["params"], str(files["ppo"]))
+    assert tuned_params(RunSpec("ppo", MAZE, 64, 0, {"masking": "moves"})) == ({}, NO_FILE)  # another regime's file is never reused
+
+    # the mlp row's network overrides the tuned one with the same network: the study tuned the network that runs
+    mlp = next(row for row in spec.rows if row.id == "mlp")
+    params = data["ppo"]["params"] | {"n_envs": 1, "n_steps": 32, "batch_size": 32}
+    policies = []
+    for kwargs in (params, params | mlp.agent_config):
+        agent = make_agent("ppo", **kwargs)
+        agent.learn(MAZE, {}, 32, 0)
+        policies.append((str(agent.model.policy), agent.num_params()))
+    assert policies[0] == policies[1]
+
+    assert main(["tune", "--report", "--storage", storage, "--report-path", str(tmp_path / "tuning.md")]) == 0
+    report = (tmp_path / "tuning.md").read_text()
+    assert f"## {MAZE}, masking=none, 256 transitions per seed" in report and "Finished trials per agent: the same" in report
+    assert "held fixed (the table row's network)" in report and f"tuned file: `{files['ppo-trm']}`" in report
+
+
+def test_ppo_trm_tunes_ppos_space_without_the_network():
+    """The same coordinates and ranges as PPO's, no policy_kwargs, no K cycles, no backbone."""
+    params = {"n_envs_pow": 3, "n_steps_pow": 5, "batch_size_pow": 8, "learning_rate": 3e-4, "one_minus_gamma": 0.01,
+              "net_arch": "small", "activation_fn": "relu", "n_epochs": 5, "gae_lambda": 0.9, "clip_range": 0.2, "ent_coef": 1e-3}
+    ppo = spaces.sample_ppo(optuna.trial.FixedTrial(params))
+    ppo_trm = spaces.sample_ppo_trm(optuna.trial.FixedTrial(params))
+    assert ppo_trm == {k: v for k, v in ppo.items() if k != "policy_kwargs"} and ppo_trm["batch_size"] == 256
+    agent = make_agent("ppo-trm", **ppo_trm)
+    assert agent.hyperparams["policy_kwargs"]["features_extractor_kwargs"] == {"k_cycles": 3}  # the factory's default K
+    assert spaces.space_name("ppo-trm") == "ppo-trm" and spaces.space_version("ppo-trm") != spaces.space_version("ppo")
+    with pytest.raises(ValueError, match="ppo-trm takes no backbone option"):
+        spaces.sample("ppo-trm", optuna.trial.FixedTrial(params), "trm")
+
+
+def test_the_sudoku_spaces_keep_their_versions():
+    """Adding the maze spaces changed no existing space: their studies and tuned files stay valid."""
+    versions = {"ppo": "c89903667b5e", "a2c": "619d2a66ba1c", "dqn": "370af5c84314", "qrdqn": "2684fd831ba5", "upi-trm": "9c52921a33b7"}
+    assert {agent: spaces.space_version(agent) for agent in versions} == versions
+    assert spaces.space_version("ppo", "trm") == "b6957938a6eb"
 
 
 def test_upi_trm_is_tuned_under_the_same_protocol_through_the_cli(tmp_path, monkeypatch, capsys):
