@@ -26,6 +26,9 @@ class EpisodeResults:
     score: np.ndarray
     initial_score: np.ndarray
     length: np.ndarray
+    stalled: np.ndarray
+    """Steps whose action left the observation unchanged (a rewrite of the same digit, a masked
+    no-op, a move into a wall): a deterministic policy that stalls once stalls to the horizon."""
 
     @property
     def success(self) -> float:
@@ -42,6 +45,11 @@ class EpisodeResults:
         """Mean of score minus initial score."""
         return float((self.score - self.initial_score).mean())
 
+    @property
+    def stall_share(self) -> float:
+        """Mean over episodes of the share of their steps that changed nothing."""
+        return float((self.stalled / np.maximum(self.length, 1)).mean())
+
 
 def run_episodes(
     env_id: str,
@@ -53,17 +61,23 @@ def run_episodes(
     """Play one episode from each puzzle of ``puzzle_indices``, all in one vector env batch.
 
     Episodes that end early keep stepping (their autoreset continuation is ignored); the first
-    ending of each sub-env is what counts.
+    ending of each sub-env is what counts. A step stalls when the observation after it (on the
+    last step, ``info["final_obs"]``) equals the one before it.
     """
     indices = np.asarray(puzzle_indices, dtype=np.int64)
     num = len(indices)
     vec = gym.make_vec(env_id, num, vectorization_mode="vector_entry_point", **env_kwargs)
     obs, info = vec.reset(seed=seed, options={"puzzle_index": indices})
     finished = np.zeros(num, dtype=bool)
+    stalled = np.zeros(num, dtype=np.int64)
     out = {k: np.zeros(num, dtype=np.int64) for k in ("solved", "score", "initial_score", "steps")}
     while not finished.all():
+        before = obs
         obs, _, terminated, truncated, info = vec.step(policy(obs, info["action_mask"]))
-        newly = (terminated | truncated) & ~finished
+        ended = terminated | truncated
+        after = np.where(ended[:, None], info["final_obs"], obs) if ended.any() else obs
+        stalled += ~finished & (after == before).all(axis=1)
+        newly = ended & ~finished
         if newly.any():
             for key, values in out.items():
                 values[newly] = info["final_info"][key][newly]
@@ -75,4 +89,5 @@ def run_episodes(
         score=out["score"],
         initial_score=out["initial_score"],
         length=out["steps"],
+        stalled=stalled,
     )

@@ -146,11 +146,13 @@ def evaluate(agent: Agent, spec: RunSpec, split: str, deterministic: bool = True
 
 
 def summarize(results: EpisodeResults) -> dict[str, float]:
-    """Plain metric names of one split: success, score, delta, episodes."""
+    """Plain metric names of one split: success, score, delta, stalled (share of steps that
+    changed nothing), episodes."""
     return {
         "success": results.success,
         "score": results.mean_score,
         "delta": results.mean_delta,
+        "stalled": results.stall_share,
         "episodes": int(len(results.solved)),
     }
 

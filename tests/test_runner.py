@@ -23,7 +23,8 @@ def test_record_has_the_promised_fields_and_curve(tmp_path):
     store = ResultStore(tmp_path)
     (record,) = execute([ppo_spec(0, splits=("test", "train"))], store)
     assert set(record["metrics"]) == {"test", "train"}
-    assert set(record["metrics"]["test"]) == {"success", "score", "delta", "episodes"}
+    assert set(record["metrics"]["test"]) == {"success", "score", "delta", "stalled", "episodes"}
+    assert 0.0 <= record["metrics"]["test"]["stalled"] <= 1.0
     assert [p["steps"] for p in record["curve"]][:3] == [64, 128, 192]
     assert record["params"] > 0 and record["versions"]["torch"].startswith("2.13")
     assert json.loads(store.path(record["key"]).read_text())["key"] == record["key"]
