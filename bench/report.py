@@ -17,10 +17,20 @@ import numpy as np
 
 from agents.registry import REPO_ROOT
 from bench.markdown import table
-from bench.stats import iqm, ratio_interval, stratified_bootstrap_ci
+from bench.stats import difference_interval, iqm, probability_of_improvement_interval, ratio_interval, stratified_bootstrap_ci
 from bench.store import ResultStore
 from bench.tables import Column, Row, TableSpec
-from bench.verdicts import Judgement, Verdict, judge_claim, judge_count, judge_gain, number, versus_references
+from bench.verdicts import (
+    Comparison,
+    Judgement,
+    Verdict,
+    compare_gap,
+    judge_claim,
+    judge_count,
+    judge_gain,
+    number,
+    versus_references,
+)
 
 MISSING = "missing"
 TOP_LEVEL = ("params", "actor_params")
@@ -200,6 +210,88 @@ def claims_table(spec: TableSpec, column: Column, cells: Cells) -> list[str]:
     return ["", "Claimed by the source, beside what was measured here:", "", *table(headers, rows)]
 
 
+@dataclass(frozen=True)
+class HeadToHeadResult:
+    """One of UPI-TRM's rows against the strongest baseline of a column, on one metric."""
+
+    ours: str
+    baseline: str
+    metric: str
+    ours_mean: float
+    baseline_mean: float
+    gap: tuple[float, float, float]
+    """Mean of ours minus mean of the baseline, and its 95% bootstrap interval."""
+    improvement: tuple[float, float, float]
+    """P(ours > baseline) over pairs of seeds, and its 95% bootstrap interval."""
+    comparison: Comparison
+
+
+def strongest_baseline(spec: TableSpec, column: Column, cells: Cells, split: str) -> Row | None:
+    """The baseline row of ``spec.head_to_head`` with the highest mean of its first metric in
+    ``column`` (the next metrics break ties), among those with every seed's record."""
+    if spec.head_to_head is None:
+        return None
+    ranked = []
+    for row in spec.rows:
+        if row.id not in spec.head_to_head.baselines or (row.id, column.id) not in cells:
+            continue
+        values = [metric_values(cells[(row.id, column.id)], split, m) for m in spec.head_to_head.metrics]
+        if all(v is not None for v in values):
+            ranked.append((tuple(float(v.mean()) for v in values), row))
+    return max(ranked, key=lambda item: item[0])[1] if ranked else None
+
+
+def head_to_head(spec: TableSpec, column: Column, cells: Cells) -> list[HeadToHeadResult]:
+    """Each of UPI-TRM's rows in ``column`` against the column's strongest baseline, on the
+    column's claim split (the source's evaluation protocol), one result per metric."""
+    split = column.claim_split
+    baseline = strongest_baseline(spec, column, cells, split)
+    if baseline is None:
+        return []
+    out = []
+    for row in spec.rows:
+        if row.id not in spec.head_to_head.ours or (row.id, column.id) not in cells:
+            continue
+        for metric in spec.head_to_head.metrics:
+            ours = metric_values(cells[(row.id, column.id)], split, metric)
+            theirs = metric_values(cells[(baseline.id, column.id)], split, metric)
+            if ours is None:
+                continue
+            gap = difference_interval(ours, theirs)
+            comparison = compare_gap(gap[1], gap[2], min(len(ours), len(theirs)))
+            out.append(
+                HeadToHeadResult(
+                    row.label, baseline.label, f"{metric} ({split})", float(ours.mean()), float(theirs.mean()),
+                    gap, probability_of_improvement_interval(ours, theirs), comparison,
+                )
+            )
+    return out
+
+
+def head_to_head_table(spec: TableSpec, column: Column, cells: Cells) -> list[str]:
+    """The markdown of :func:`head_to_head` (nothing without a head-to-head block or records)."""
+    results = head_to_head(spec, column, cells)
+    if not results:
+        return []
+    headers = ["row", "strongest baseline", "metric", "row", "baseline", "gap [95% CI]", "P(row > baseline) [95% CI]", "the row is"]
+    rows = [
+        [
+            r.ours, r.baseline, r.metric, number(r.ours_mean), number(r.baseline_mean),
+            f"{number(r.gap[0])} [{number(r.gap[1])}, {number(r.gap[2])}]",
+            f"{number(r.improvement[0])} [{number(r.improvement[1])}, {number(r.improvement[2])}]",
+            r.comparison.value,
+        ]
+        for r in results
+    ]
+    intro = (
+        "Head to head: each UPI-TRM row against the strongest learned baseline of this column (the "
+        f"highest mean {spec.head_to_head.metrics[0]}, ties broken by {', '.join(spec.head_to_head.metrics[1:]) or 'nothing'}); "
+        "the gap is the row's mean minus the baseline's, its interval a bootstrap over both groups' seeds; "
+        "P(row > baseline) is the share of seed pairs the row wins (ties count one half)."
+    )
+    return ["", intro, "", *table(headers, rows)]
+
+
 def drift_section(spec: TableSpec, column: Column, cells: Cells, heading: str) -> list[str]:
     """Depth-drift probe of each row at each probed depth, and the ratio of the first row's
     drift to the second's (the contraction's gain)."""
@@ -334,6 +426,7 @@ def column_section(spec: TableSpec, column: Column, cells: Cells, profile: str) 
                 )
     lines = [heading, "", *table(headers, rows)]
     lines += claims_table(spec, column, cells)
+    lines += head_to_head_table(spec, column, cells)
     lines += folded_seeds(["row", "seed"] + [f"{m} ({s})" for s, m in pairs], seeds_rows)
     return lines + [""]
 

@@ -84,3 +84,71 @@ def ratio_interval(
     tail = (1 - confidence) / 2 * 100
     low, high = np.percentile(ratios, [tail, 100 - tail])
     return float(point), float(low), float(high)
+
+
+def _two_group_resamples(x: np.ndarray, y: np.ndarray, reps: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """``reps`` bootstrap resamples of two independent ``(runs, tasks)`` groups, each group's runs
+    resampled within each task (stratified), shapes ``(reps, runs_x, tasks)`` and ``(reps, runs_y, tasks)``."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for group in (x, y):
+        picks = rng.integers(0, group.shape[0], size=(reps, *group.shape))
+        out.append(np.take_along_axis(group[None].repeat(reps, axis=0), picks, axis=1))
+    return out[0], out[1]
+
+
+def _as_runs_by_tasks(scores: np.ndarray) -> np.ndarray:
+    scores = np.asarray(scores, dtype=float)
+    return scores[:, None] if scores.ndim == 1 else scores
+
+
+def difference_interval(
+    x: np.ndarray, y: np.ndarray, confidence: float = 0.95, reps: int = 2000, seed: int = 0
+) -> tuple[float, float, float]:
+    """``mean(x) - mean(y)`` of two independent groups of runs (``(runs,)`` or ``(runs, tasks)``)
+    and its percentile bootstrap interval, each group resampled on its own (stratified by task).
+
+    Returns ``(difference, low, high)``; ``nan`` throughout when a group has no runs.
+    """
+    x, y = _as_runs_by_tasks(x), _as_runs_by_tasks(y)
+    if x.shape[0] == 0 or y.shape[0] == 0:
+        return math.nan, math.nan, math.nan
+    rx, ry = _two_group_resamples(x, y, reps, seed)
+    diffs = rx.reshape(reps, -1).mean(axis=1) - ry.reshape(reps, -1).mean(axis=1)
+    tail = (1 - confidence) / 2 * 100
+    low, high = np.percentile(diffs, [tail, 100 - tail])
+    return float(x.mean() - y.mean()), float(low), float(high)
+
+
+def probability_of_improvement(x: np.ndarray, y: np.ndarray) -> float:
+    """P(X > Y) as rliable defines it: per task, the share of run pairs (one of ``x``, one of
+    ``y``) where x's score is higher, ties counting one half (the Mann-Whitney U statistic over
+    ``runs_x * runs_y``); averaged over tasks. ``x`` and ``y``: ``(runs,)`` or ``(runs, tasks)``."""
+    x, y = _as_runs_by_tasks(x), _as_runs_by_tasks(y)
+    if x.shape[1] != y.shape[1]:
+        raise ValueError(f"x and y must score the same tasks, got {x.shape[1]} and {y.shape[1]}")
+    return float(_pairwise_improvement(x[None], y[None])[0])
+
+
+def _pairwise_improvement(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """:func:`probability_of_improvement` of each of ``reps`` resamples ``(reps, runs, tasks)``."""
+    above = (x[:, :, None, :] > y[:, None, :, :]).mean(axis=(1, 2))
+    equal = (x[:, :, None, :] == y[:, None, :, :]).mean(axis=(1, 2))
+    return (above + 0.5 * equal).mean(axis=1)
+
+
+def probability_of_improvement_interval(
+    x: np.ndarray, y: np.ndarray, confidence: float = 0.95, reps: int = 2000, seed: int = 0
+) -> tuple[float, float, float]:
+    """:func:`probability_of_improvement` and its percentile interval over stratified bootstrap
+    resamples of both groups (each group's runs resampled within each task, as rliable does).
+
+    Returns ``(probability, low, high)``.
+    """
+    x, y = _as_runs_by_tasks(x), _as_runs_by_tasks(y)
+    point = probability_of_improvement(x, y)
+    rx, ry = _two_group_resamples(x, y, reps, seed)
+    values = _pairwise_improvement(rx, ry)
+    tail = (1 - confidence) / 2 * 100
+    low, high = np.percentile(values, [tail, 100 - tail])
+    return point, float(low), float(high)

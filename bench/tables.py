@@ -96,6 +96,17 @@ class Row:
 
 
 @dataclass(frozen=True)
+class HeadToHead:
+    """Which rows a table compares head to head: each of ``ours`` (UPI-TRM's rows) against the
+    strongest of ``baselines`` (learned agents) in every column, on ``metrics`` (the first
+    decides which baseline is strongest, the next ones break ties)."""
+
+    ours: tuple[str, ...]
+    baselines: tuple[str, ...]
+    metrics: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class TableSpec:
     """A whole table (see the module docstring)."""
 
@@ -112,6 +123,8 @@ class TableSpec:
     """Drift tables: claimed ratios first row / second row per column, ``{"delta_v@16": 4.1}``."""
     path: Path | None = None
     """The YAML file the spec was read from (named on its page)."""
+    head_to_head: HeadToHead | None = None
+    """Rows compared head to head on the page (None: no such section)."""
     runs_table: str | None = None
     """Table whose runs these are (None: this one). A spec with ``derived_from: <table>`` reports
     that table's runs (rows picked by ``rows: [ids]``, its columns, profiles and claims given
@@ -227,12 +240,23 @@ def load_spec(name_or_path: str) -> TableSpec:
                 for r in data["rows"]
             ),
             metrics=tuple(data["metrics"]),
+            head_to_head=_head_to_head(data.get("head_to_head"), path),
             path=path,
         )
     except (KeyError, TypeError) as err:
         raise SpecError(f"{path}: bad or missing field ({err})") from err
     _check(spec, path)
     return spec
+
+
+def _head_to_head(data: Any, path: Path) -> HeadToHead | None:
+    """The ``head_to_head`` block of a spec file (None when absent): three non-empty lists."""
+    if data is None:
+        return None
+    fields_ = ("ours", "baselines", "metrics")
+    if not isinstance(data, dict) or set(data) != set(fields_) or not all(isinstance(data[f], list) and data[f] for f in fields_):
+        raise SpecError(f"{path}: head_to_head needs exactly {list(fields_)}, each a non-empty list, got {data!r}")
+    return HeadToHead(*(tuple(str(v) for v in data[f]) for f in fields_))
 
 
 def _column(data: dict[str, Any], path: Path) -> Column:
@@ -269,6 +293,7 @@ def _derived(data: dict[str, Any], path: Path) -> TableSpec:
             rows=tuple(rows),
             metrics=tuple(data["metrics"]),
             gains=dict(data.get("gains", {})),
+            head_to_head=_head_to_head(data.get("head_to_head"), path),
             path=path,
             runs_table=base.name,
         )
@@ -312,6 +337,14 @@ def _check(spec: TableSpec, path: Path) -> None:
         raise SpecError(f"{path}: every row of a drift table needs probe_depths")
     if set(spec.gains) - column_ids:
         raise SpecError(f"{path}: gains name unknown columns {sorted(set(spec.gains) - column_ids)}")
+    if spec.head_to_head is not None:
+        h2h = spec.head_to_head
+        unknown_rows = sorted(set(h2h.ours + h2h.baselines) - {r.id for r in spec.rows})
+        if spec.kind != "rl" or unknown_rows or set(h2h.metrics) - set(spec.metrics) or set(h2h.ours) & set(h2h.baselines):
+            raise SpecError(
+                f"{path}: head_to_head compares rows of an rl table on its metrics, ours and baselines apart "
+                f"(unknown rows {unknown_rows}, metrics {list(h2h.metrics)} of {list(spec.metrics)})"
+            )
     _check_runs(spec, path)
 
 

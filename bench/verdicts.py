@@ -113,3 +113,24 @@ def versus_references(values: np.ndarray, references: dict[str, float]) -> str:
         else:
             notes.append(f"**cannot be told apart** from the {name} ({number(value)}){seeds}")
     return "; ".join(notes)
+
+
+class Comparison(Enum):
+    """Where one agent stands against another on one metric, from the 95% interval of the gap."""
+
+    AHEAD = "ahead"
+    BEHIND = "behind"
+    NOT_TOLD_APART = "cannot be told apart"
+    ONE_SEED = "one seed: no interval"
+
+
+def compare_gap(low: float, high: float, seeds: int) -> Comparison:
+    """The :class:`Comparison` a gap's interval ``[low, high]`` supports (``seeds``: the fewer
+    seeds of the two groups): ahead when it lies above 0, behind when below, else not told apart."""
+    if seeds < 2:
+        return Comparison.ONE_SEED
+    if low > 0:
+        return Comparison.AHEAD
+    if high < 0:
+        return Comparison.BEHIND
+    return Comparison.NOT_TOLD_APART

@@ -132,3 +132,43 @@ def test_index_counts_the_claimed_drift_gains_too(tmp_path):
     assert gains and all(str(g.judgement) == "inconclusive (missing)" for g in gains)
     absolute = [c for column in spec.columns for c in claim_rows(spec, column, cells)]
     assert verdict_counts(spec, cells) == {Verdict.INCONCLUSIVE: len(absolute) + len(gains)}
+
+
+def _records(split, **metrics):
+    """Per-seed records holding only ``split``'s metrics (what the head-to-head reads)."""
+    seeds = len(next(iter(metrics.values())))
+    return [{"metrics": {split: {m: v[i] for m, v in metrics.items()}}} for i in range(seeds)]
+
+
+def test_head_to_head_names_the_strongest_baseline_and_its_gap():
+    from bench.report import Cells, head_to_head, head_to_head_table, strongest_baseline
+    from bench.verdicts import Comparison
+
+    spec = load_spec("fair-baselines")
+    column = next(c for c in spec.columns if c.id == "hard-cell")
+    cells = Cells()
+    cells[("ppo", "hard-cell")] = _records("test", success=[0.0, 0.0, 0.0], score=[-9.0, -9.0, -9.0])
+    cells[("maskable-ppo", "hard-cell")] = _records("test", success=[0.1, 0.2, 0.3], score=[-3.0, -2.0, -1.0])
+    cells[("maskable-ppo-trm", "hard-cell")] = _records("test", success=[0.2, 0.2, 0.2], score=[-1.0, -1.0, -1.0])
+    cells[("upi", "hard-cell")] = _records("test", success=[0.5, 0.6, 0.7], score=[-0.5, -0.4, -0.3])
+    assert strongest_baseline(spec, column, cells, "test").id == "maskable-ppo-trm"  # 0.2 = 0.2, score breaks the tie
+    success, score = head_to_head(spec, column, cells)
+    assert success.baseline == "PPO, masked, UPI-TRM's network" and success.metric == "success (test)"
+    assert success.gap[0] == pytest.approx(0.4) and success.gap[1] == pytest.approx(0.3) and success.gap[2] == pytest.approx(0.5)
+    assert success.improvement == (1.0, 1.0, 1.0) and success.comparison is Comparison.AHEAD
+    assert score.gap[0] == pytest.approx(0.6) and score.comparison is Comparison.AHEAD
+    cells[("upi", "hard-cell")] = _records("test", success=[0.0, 0.2, 0.4], score=[-1.5, -1.0, -0.5])
+    success, _ = head_to_head(spec, column, cells)
+    assert success.comparison is Comparison.NOT_TOLD_APART and success.improvement[0] == 0.5  # loses 3, ties 3, wins 3 of 9 pairs
+    assert "| UPI-TRM (tuned on val) | PPO, masked, UPI-TRM's network | success (test) |" in "\n".join(head_to_head_table(spec, column, cells))
+    cells[("upi", "hard-cell")] = [None, None, None]  # missing records: no comparison, not a zero
+    assert head_to_head(spec, column, cells) == []
+
+
+def test_a_head_to_head_of_unknown_rows_is_named(tmp_path):
+    data = yaml.safe_load(open("bench/specs/fair-baselines.yaml"))
+    data["head_to_head"]["baselines"].append("maskable-ppo-mlp")
+    path = tmp_path / "bad.yaml"
+    path.write_text(yaml.safe_dump(data))
+    with pytest.raises(SpecError, match="unknown rows \\['maskable-ppo-mlp'\\]"):
+        load_spec(str(path))
