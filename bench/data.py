@@ -6,8 +6,7 @@ from collections import Counter
 
 import numpy as np
 
-from agents.references import sample_masked
-from bench.evaluation import run_episodes
+from bench.evaluation import random_legal_play, run_episodes
 from bench.markdown import table
 from bench.stats import wilson_interval
 from envs import SUDOKU_IDS
@@ -40,14 +39,7 @@ def random_floor(env_id: str, masking: str, episodes_per_puzzle: int, seed: int,
     """
     num_test = DATASETS[SUDOKU_IDS[env_id]].split_sizes[0]
     indices = np.tile(np.arange(num_test), episodes_per_puzzle)
-    rng = np.random.default_rng(seed)
-    results = run_episodes(
-        env_id,
-        {"split": "test", "masking": masking, "rules": rules},
-        lambda obs, mask: sample_masked(mask, rng),
-        indices,
-        seed=seed,
-    )
+    results = random_legal_play(env_id, {"split": "test", "masking": masking, "rules": rules}, indices, seed)
     low, high = wilson_interval(int(results.solved.sum()), len(indices))
     return {
         "episodes": len(indices),

@@ -91,3 +91,12 @@ def run_episodes(
         length=out["steps"],
         stalled=stalled,
     )
+
+
+def random_legal_play(env_id: str, env_kwargs: dict[str, Any], puzzle_indices: Sequence[int], seed: int = 0) -> EpisodeResults:
+    """The floor: one episode from each of ``puzzle_indices`` played uniformly over the legal
+    actions (the mask), seeded by ``seed``."""
+    from agents.references import sample_masked
+
+    rng = np.random.default_rng(seed)
+    return run_episodes(env_id, env_kwargs, lambda obs, mask: sample_masked(mask, rng), puzzle_indices, seed)

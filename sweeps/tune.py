@@ -205,14 +205,11 @@ def trial_value(results: Sequence[tuple[float, float]], floor: float, ceiling: f
 def random_floor(env_id: str, env_kwargs: dict[str, Any], seed: int = 0) -> float:
     """Mean final checker score of uniform-random legal play on the validation split under
     ``env_kwargs`` (masking, rules): every val puzzle played alike, :data:`FLOOR_EPISODES` at least."""
-    from agents.references import sample_masked
-    from bench.evaluation import run_episodes
+    from bench.evaluation import random_legal_play
 
     size = num_instances(env_id, "val")
     indices = np.tile(np.arange(size), math.ceil(FLOOR_EPISODES / size))
-    rng = np.random.default_rng(seed)
-    results = run_episodes(env_id, dict(env_kwargs, split="val"), lambda obs, mask: sample_masked(mask, rng), indices, seed)
-    return results.mean_score
+    return random_legal_play(env_id, dict(env_kwargs, split="val"), indices, seed).mean_score
 
 
 def objective(trial: optuna.Trial, spec: TuneSpec, floor: float, ceiling: float) -> float:
