@@ -47,25 +47,30 @@ report: install
 
 # Tune every learned agent of the tables, one setting (a table column: env id, masking, rules,
 # its budget) at a time, the same trials per agent (30 on 4x4 and mazes, 20 on 9x9), 2 seeds per
-# trial: the Sudoku settings, then the maze table's PPO (MLP) and ppo-trm rows (the env's default
-# masking). Resumable: a rerun continues the studies in sweeps/studies.db and never reruns a
-# finished trial. An estimated 20 h with JOBS=2, 3.5 h of it on the mazes (README, Tuning).
+# trial: the Sudoku settings (MaskablePPO on UPI-TRM's network too), then the maze table's PPO
+# (MLP) and ppo-trm rows (the env's default masking) and UPI-TRM's path-editing row. Resumable: a
+# rerun continues the studies in sweeps/studies.db and never reruns a finished trial. An
+# estimated 30 h with JOBS=2, 4 h of it on the mazes (README, Tuning).
 # Agents not registered yet are skipped.
 TUNE_AGENTS ?= upi-trm ppo a2c dqn maskable-ppo maskable-a2c maskable-dqn
 TUNE := $(VENV)/bin/bench tune --agents $(TUNE_AGENTS) --jobs $(JOBS)
+TRM_TUNE := $(VENV)/bin/bench tune --agents maskable-ppo --backbone trm --jobs $(JOBS)
 MAZE_TUNE_AGENTS ?= ppo ppo-trm
 MAZE_TUNE := $(VENV)/bin/bench tune --agents $(MAZE_TUNE_AGENTS) --jobs $(JOBS)
+SUDOKU_SETTINGS := \
+	"--env trm/Sudoku4x4-Easy-v0 --env-kwargs masking=constraint rules=suite" \
+	"--env trm/Sudoku4x4-Easy-v0 --env-kwargs masking=cell rules=poster" \
+	"--env trm/Sudoku4x4-Hard-v0 --env-kwargs masking=constraint rules=suite" \
+	"--env trm/Sudoku4x4-Hard-v0 --env-kwargs masking=cell rules=poster" \
+	"--env trm/Sudoku9x9-v0 --env-kwargs masking=constraint rules=suite" \
+	"--env trm/Sudoku9x9-v0 --env-kwargs masking=constraint-edit rules=poster"
 tune: install
-	$(TUNE) --env trm/Sudoku4x4-Easy-v0 --env-kwargs masking=constraint rules=suite
-	$(TUNE) --env trm/Sudoku4x4-Easy-v0 --env-kwargs masking=cell rules=poster
-	$(TUNE) --env trm/Sudoku4x4-Hard-v0 --env-kwargs masking=constraint rules=suite
-	$(TUNE) --env trm/Sudoku4x4-Hard-v0 --env-kwargs masking=cell rules=poster
-	$(TUNE) --env trm/Sudoku9x9-v0 --env-kwargs masking=constraint rules=suite
-	$(TUNE) --env trm/Sudoku9x9-v0 --env-kwargs masking=constraint-edit rules=poster
+	for setting in $(SUDOKU_SETTINGS); do $(TUNE) $$setting && $(TRM_TUNE) $$setting || exit 1; done
 	$(MAZE_TUNE) --env trm/MazeOpen5x5-v0
 	$(MAZE_TUNE) --env trm/Maze5x5-v0
 	$(MAZE_TUNE) --env trm/Maze8x8-v0
 	$(MAZE_TUNE) --env trm/MazePath8x8-v0
+	$(VENV)/bin/bench tune --agents upi-trm --jobs $(JOBS) --env trm/MazePath8x8-v0
 	$(VENV)/bin/bench tune --report
 
 perf: install
