@@ -444,9 +444,24 @@ def git_commit() -> str:
     return out.stdout.strip() if out.returncode == 0 and out.stdout.strip() else "unknown"
 
 
+def _same_result(path: Path, payload: dict[str, Any]) -> bool:
+    """Whether the tuned file at ``path`` holds ``payload`` but for its date and commit."""
+    try:
+        old = yaml.safe_load(path.read_text())
+    except (OSError, yaml.YAMLError):
+        return False
+    stamp = ("date", "commit")
+    round_trip = yaml.safe_load(yaml.safe_dump(payload, sort_keys=False, width=200))
+    return isinstance(old, dict) and {k: v for k, v in old.items() if k not in stamp} == {
+        k: v for k, v in round_trip.items() if k not in stamp
+    }
+
+
 def write_tuned(study: optuna.Study, spec: TuneSpec, root: Path | None = None) -> Path:
     """Write the best trial's kwargs to ``sweeps/tuned/<env id>/<regime slug>/<name>.yaml`` with
-    the study's provenance (:mod:`sweeps.hyperparams` checks it when the file is read)."""
+    the study's provenance (:mod:`sweeps.hyperparams` checks it when the file is read). A file
+    that already says the same of the study is left as it is, so its date and commit stay those
+    of the tuning, not of a later rerun that found the study finished."""
     done = counts(study, spec.trials)
     best = best_trial(study, spec.trials)
     if best is None:
@@ -472,6 +487,8 @@ def write_tuned(study: optuna.Study, spec: TuneSpec, root: Path | None = None) -
         "commit": git_commit(),
         "params": best.user_attrs["kwargs"],
     }
+    if path.exists() and _same_result(path, payload):
+        return path
     tmp = path.with_suffix(".yaml.tmp")
     tmp.write_text(f"# Tuned by `bench tune` (study {spec.study_name})\n" + yaml.safe_dump(payload, sort_keys=False, width=200))
     tmp.replace(path)

@@ -168,6 +168,14 @@ def test_the_tuned_file_carries_provenance_and_the_runner_reads_it_for_its_regim
     assert data["trials"] == {"finished": 2, "complete": 2, "pruned": 0, "failed": 0, "beyond": 0} and data["seeds"] == [0, 1]
     assert data["budget"] == 128 and data["objective"] == OBJECTIVE and data["floor"] == study.user_attrs["floor"]
     assert data["date"] and data["commit"] and data["params"] == study.best_trial.user_attrs["kwargs"]
+    # a rerun that finds the study as it was keeps the file, its tuning's date and commit with it
+    path.write_text(path.read_text().replace(f"commit: {data['commit']}", "commit: the-tuning-commit"))
+    assert write_tuned(study, spec, root=root) == path and yaml.safe_load(path.read_text())["commit"] == "the-tuning-commit"
+    study.set_user_attr("floor", data["floor"] - 1.0)  # the study says something else now: rewritten
+    write_tuned(study, spec, root=root)
+    assert yaml.safe_load(path.read_text())["commit"] == data["commit"]
+    study.set_user_attr("floor", data["floor"])
+    write_tuned(study, spec, root=root)
 
     monkeypatch.setenv("TRM_BENCH_TUNED_DIR", str(root))
     poster = RunSpec("ppo", ENV, 64, 0, dict(POSTER))
