@@ -127,6 +127,24 @@ class Agent(Protocol):
 AgentFactory = Callable[..., Agent]
 
 
+def mask_problem(agent: object, name: str, env_id: str, env_kwargs: dict[str, Any]) -> str | None:
+    """Why ``agent`` (registered as ``name``) cannot run on ``env_id`` with ``env_kwargs``, or
+    None: an agent that declares ``needs_action_mask`` acts only among the mask's legal actions,
+    so an env whose masking (given, or its default) is ``none`` leaves it nothing to act on."""
+    if not getattr(agent, "needs_action_mask", False):
+        return None
+    import gymnasium as gym
+
+    import envs  # noqa: F401 - registers the ids
+
+    env = gym.make(env_id, **env_kwargs)
+    masking = env.unwrapped.options.masking
+    env.close()
+    if masking != "none":
+        return None
+    return f"agent {name!r} acts only among the legal actions of a mask; {env_id} with masking=none gives none (choose a masking, or the unmasked agent)"
+
+
 def supports(agent: object, env_id: str) -> bool:
     """Whether ``agent`` can play ``env_id``: an agent may declare ``env_families`` (a tuple of
     :func:`envs.family` names, e.g. ``("sudoku",)`` for a Sudoku-only heuristic); without it,

@@ -73,6 +73,8 @@ class SB3Agent:
         """The kwargs the agent trains with, as given (JSON-able; SB3 defaults for the rest)."""
         if kwargs.get("backbone") == "trm":
             self.env_families = TRM_FAMILIES
+        self.needs_action_mask = algo in MASKABLE
+        """Masked algorithms act only among the mask's legal actions (:func:`agents.registry.mask_problem`)."""
 
     def learn(
         self,

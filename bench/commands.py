@@ -98,6 +98,12 @@ def cmd_run(args: argparse.Namespace) -> int:
             gym.make(env_id, **env_kwargs).close()
         except (gym.error.Error, OSError, TypeError, ValueError) as err:
             raise UsageError(f"{env_id}: {err}") from err
+    for name in args.agent:
+        agent = registry.make_agent(name, **agent_kwargs)
+        for env_id in args.env:
+            problem = registry.mask_problem(agent, name, env_id, env_kwargs)
+            if problem:
+                raise UsageError(problem)
     check_results_folder(args.results)
     specs = [
         RunSpec(

@@ -26,7 +26,7 @@ from typing import Any, Protocol
 import numpy as np
 import torch
 
-from agents.registry import Agent, make_agent, supports
+from agents.registry import Agent, make_agent, mask_problem, supports
 from bench import versions
 from bench.evaluation import DEFAULT_EPISODES, EpisodeResults, run_episodes
 from bench.store import ResultStore
@@ -167,6 +167,9 @@ def run(spec: RunSpec, progress_position: int | None = None) -> dict[str, Any]:
     agent = make_agent(spec.agent, **(tuned | spec.agent_config))
     if not supports(agent, spec.env_id):
         raise ValueError(f"agent {spec.agent!r} cannot play {spec.env_id} (it plays {agent.env_families} envs)")
+    problem = mask_problem(agent, spec.agent, spec.env_id, spec.env_kwargs)
+    if problem:
+        raise ValueError(problem)
     curve: list[dict[str, Any]] = []
     marks = [int(f * spec.steps) for f in CURVE_FRACTIONS if int(f * spec.steps) > 0]
     bar = tqdm(

@@ -418,3 +418,6 @@ def _check_runs(spec: TableSpec, path: Path) -> None:
             raise SpecError(f"{path}: row {row.id!r}: {err}") from err
         if not registry.supports(agent, column.env):
             raise SpecError(f"{path}: row {row.id!r} cannot play {column.env} (column {column.id!r})")
+        problem = registry.mask_problem(agent, row.agent, column.env, column.env_kwargs)
+        if problem:
+            raise SpecError(f"{path}: row {row.id!r}, column {column.id!r}: {problem}")

@@ -281,7 +281,7 @@ def check_agent(spec: TuneSpec) -> None:
 
     :raises TuneError: naming the agent and the reason, in one line.
     """
-    from agents.registry import supports
+    from agents.registry import mask_problem, supports
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     trial = optuna.create_study(sampler=spec.sampler(optuna.samplers.RandomSampler(seed=0))).ask()
@@ -291,6 +291,9 @@ def check_agent(spec: TuneSpec) -> None:
         raise TuneError(f"{spec.agent} rejects its search space: {err}") from err
     if not supports(agent, spec.env_id):
         raise TuneError(f"{spec.agent} cannot play {spec.env_id}")
+    problem = mask_problem(agent, spec.agent, spec.env_id, spec.env_kwargs)
+    if problem:
+        raise TuneError(problem)
 
 
 def open_study(spec: TuneSpec, worker: int = 0) -> optuna.Study:

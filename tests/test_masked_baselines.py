@@ -180,3 +180,24 @@ def test_a2c_defaults_and_optimizer():
     assert (model.n_steps, model.gae_lambda, model.normalize_advantage, model.n_epochs, model.batch_size) == (5, 1.0, False, 1, None)
     assert isinstance(model.policy.optimizer, torch.optim.RMSprop)
     assert model.policy.optimizer.defaults["eps"] == 1e-5 and model.policy.optimizer.defaults["alpha"] == 0.99
+
+
+@pytest.mark.parametrize("agent", ["maskable-ppo", "maskable-a2c", "maskable-dqn"])
+def test_a_masked_agent_without_a_mask_is_refused_in_one_line(agent, capsys, tmp_path):
+    from bench.cli import main
+
+    argv = ["run", "--agent", agent, "--steps", "64", "--results", str(tmp_path)]
+    assert main([*argv, "--env", "trm/Sudoku4x4-Easy-v0", "--env-kwargs", "masking=none"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.endswith(f"agent {agent!r} acts only among the legal actions of a mask; trm/Sudoku4x4-Easy-v0 with masking=none gives none (choose a masking, or the unmasked agent)")
+    assert len(err.splitlines()) == 1
+    assert main([*argv, "--env", "trm/MazeOpen5x5-v0"]) == 2  # the open grid's default masking is none
+    assert "MazeOpen5x5-v0 with masking=none" in capsys.readouterr().err
+    assert not list(tmp_path.rglob("*.json"))  # refused before any training
+
+
+def test_tuning_a_masked_agent_without_a_mask_is_refused(capsys):
+    from bench.cli import main
+
+    assert main(["tune", "--agents", "maskable-ppo", "--env", "trm/MazeOpen5x5-v0", "--storage", "sqlite:///:memory:"]) == 2
+    assert "acts only among the legal actions of a mask" in capsys.readouterr().err

@@ -35,6 +35,7 @@ def test_every_spec_loads_and_expands_into_runs():
         (lambda d: d["rows"][0].update(agent="ppo2"), "unknown agent 'ppo2'"),
         (lambda d: d["columns"][0].update(env_kwargs={"masking": "cels"}), "masking must be one of"),
         (lambda d: d["rows"].append({"id": "solver", "label": "solver", "agent": "solver"}), "cannot play trm/MazeOpen5x5-v0"),
+        (lambda d: d["rows"].append({"id": "m", "label": "m", "agent": "maskable-ppo"}), "column 'readme': agent 'maskable-ppo' acts only among"),
     ],
 )
 def test_bad_specs_are_named(tmp_path, change, message):
