@@ -13,7 +13,8 @@ from typing import Any
 import pandas as pd
 
 from bench.markdown import table
-from bench.report import Cells, collect, judgements
+from bench.cells import Cells, collect
+from bench.report import judgements
 from bench.store import ResultStore
 from bench.tables import TableSpec
 
@@ -36,7 +37,7 @@ EXTRA_PAGES = {
 
 
 def collect_all(specs: list[TableSpec], profile: str, store: ResultStore) -> dict[str, Cells]:
-    """The records of every table, read once: table name -> :func:`bench.report.collect`."""
+    """The records of every table, read once: table name -> :func:`bench.cells.collect`."""
     return {spec.name: collect(spec, profile, store) for spec in specs}
 
 

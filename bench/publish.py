@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from bench.pages import EXTRA_PAGES, index_page, performance_page, shown_sessions, wall_times
-from bench.report import collect, render
+from bench.cells import collect
+from bench.report import render
 from bench.store import ResultStore, write_bundle, write_json
 from bench.tables import ADDED_ROW, TableSpec, available, estimated_cost, load_spec
 

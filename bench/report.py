@@ -11,97 +11,22 @@ from __future__ import annotations
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 from agents.registry import REPO_ROOT
 from bench.markdown import table
-from bench.stats import difference_interval, iqm, probability_of_improvement_interval, ratio_interval, stratified_bootstrap_ci
-from bench.store import ResultStore
+from bench.cells import MISSING, TOP_LEVEL, Cells, metric_values
+from bench.comparisons import factors_section, head_to_head_table
+from bench.stats import iqm, ratio_interval, stratified_bootstrap_ci
 from bench.tables import Column, Row, TableSpec
-from bench.verdicts import (
-    Comparison,
-    Judgement,
-    Verdict,
-    compare_gap,
-    judge_claim,
-    judge_count,
-    judge_gain,
-    number,
-    versus_references,
-)
+from bench.verdicts import Judgement, Verdict, judge_claim, judge_count, judge_gain, number, versus_references
 
-MISSING = "missing"
-TOP_LEVEL = ("params", "actor_params")
-"""Metrics a record holds at its top level (parameter counts), not per split."""
 TRIVIAL_PREDICTORS = {"zero": "all-zero predictor", "const": "constant predictor (the most frequent training target)"}
 """Trivial references stored in every supervised record (see agents.supervised.train)."""
 
-Key = tuple[str, str]
 COMPONENT_NAMES = {"protocol": "protocol code", "env": "env code", "agent": "agent code", "tuned": "tuned-hyperparameter"}
 """How provenance names each component of a record (:meth:`bench.runner.RunSpec.components`)."""
-
-
-class Cells(dict):
-    """The records of a table: (row id, column id) -> one *fresh* record per seed (None where
-    missing or stale); :attr:`stale` maps a cell to the components whose code changed since
-    one of its records was computed."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.stale: dict[Key, tuple[str, ...]] = {}
-        self.stale_records: list[dict[str, Any]] = []
-
-    def absent(self, key: Key) -> str:
-        """How a cell without (fresh) values shows: ``stale (agent changed)`` or ``missing``."""
-        changed = self.stale.get(key)
-        return f"stale ({', '.join(changed)} changed)" if changed else MISSING
-
-    def count(self, status: str) -> int:
-        """Runs that are ``fresh``, ``stale`` or ``missing``."""
-        fresh = sum(r is not None for rs in self.values() for r in rs)
-        total = sum(len(rs) for rs in self.values())
-        stale = len(self.stale_records)
-        return {"fresh": fresh, "stale": stale, "missing": total - fresh - stale}[status]
-
-    def records(self) -> list[dict[str, Any]]:
-        """Every record shown, fresh and stale (what ships with the page)."""
-        return [r for rs in self.values() for r in rs if r is not None] + self.stale_records
-
-
-def collect(spec: TableSpec, profile: str, store: ResultStore) -> Cells:
-    """Records of every cell, one per seed of ``profile`` (None where a run has no fresh
-    record; stale ones are named in :attr:`Cells.stale`)."""
-    out = Cells()
-    for row, column in spec.cells():
-        lookups = [store.lookup(spec.run_spec(row, column, s, profile)) for s in spec.seeds(profile)]
-        out[(row.id, column.id)] = [lookup.fresh for lookup in lookups]
-        changed = sorted({c for lookup in lookups for c in lookup.stale})
-        if changed:
-            out.stale[(row.id, column.id)] = tuple(changed)
-            out.stale_records += [lookup.record for lookup in lookups if lookup.status == "stale"]
-    return out
-
-
-def metric_values(records: list[dict[str, Any] | None], split: str, metric: str) -> np.ndarray | None:
-    """Per-seed values of ``split/metric``, or None if any is missing. ``params`` is top level;
-    ``<name>@<depth>`` reads the depth-drift probe (``delta_v@16``)."""
-    if not records or any(r is None for r in records):
-        return None
-    if metric in TOP_LEVEL:
-        if any(metric not in r for r in records):
-            return None
-        return np.array([r[metric] for r in records], dtype=float)
-    if "@" in metric:
-        name, depth = metric.split("@")
-        points = [{p["depth"]: p for p in r.get("drift") or []}.get(int(depth)) for r in records]
-        if any(p is None or name not in p for p in points):
-            return None
-        return np.array([p[name] for p in points], dtype=float)
-    if any(split not in r["metrics"] or metric not in r["metrics"][split] for r in records):
-        return None
-    return np.array([r["metrics"][split][metric] for r in records], dtype=float)
 
 
 def count(values: np.ndarray | None, absent: str = MISSING) -> str:
@@ -208,88 +133,6 @@ def claims_table(spec: TableSpec, column: Column, cells: Cells) -> list[str]:
     headers = ["row", "metric", "claimed", "measured", "verdict", "measured vs the trivial reference"]
     rows = [[c.row, c.metric, c.claimed, c.measured, str(c.judgement), c.versus] for c in claims]
     return ["", "Claimed by the source, beside what was measured here:", "", *table(headers, rows)]
-
-
-@dataclass(frozen=True)
-class HeadToHeadResult:
-    """One of UPI-TRM's rows against the strongest baseline of a column, on one metric."""
-
-    ours: str
-    baseline: str
-    metric: str
-    ours_mean: float
-    baseline_mean: float
-    gap: tuple[float, float, float]
-    """Mean of ours minus mean of the baseline, and its 95% bootstrap interval."""
-    improvement: tuple[float, float, float]
-    """P(ours > baseline) over pairs of seeds, and its 95% bootstrap interval."""
-    comparison: Comparison
-
-
-def strongest_baseline(spec: TableSpec, column: Column, cells: Cells, split: str) -> Row | None:
-    """The baseline row of ``spec.head_to_head`` with the highest mean of its first metric in
-    ``column`` (the next metrics break ties), among those with every seed's record."""
-    if spec.head_to_head is None:
-        return None
-    ranked = []
-    for row in spec.rows:
-        if row.id not in spec.head_to_head.baselines or (row.id, column.id) not in cells:
-            continue
-        values = [metric_values(cells[(row.id, column.id)], split, m) for m in spec.head_to_head.metrics]
-        if all(v is not None for v in values):
-            ranked.append((tuple(float(v.mean()) for v in values), row))
-    return max(ranked, key=lambda item: item[0])[1] if ranked else None
-
-
-def head_to_head(spec: TableSpec, column: Column, cells: Cells) -> list[HeadToHeadResult]:
-    """Each of UPI-TRM's rows in ``column`` against the column's strongest baseline, on the
-    column's claim split (the source's evaluation protocol), one result per metric."""
-    split = column.claim_split
-    baseline = strongest_baseline(spec, column, cells, split)
-    if baseline is None:
-        return []
-    out = []
-    for row in spec.rows:
-        if row.id not in spec.head_to_head.ours or (row.id, column.id) not in cells:
-            continue
-        for metric in spec.head_to_head.metrics:
-            ours = metric_values(cells[(row.id, column.id)], split, metric)
-            theirs = metric_values(cells[(baseline.id, column.id)], split, metric)
-            if ours is None:
-                continue
-            gap = difference_interval(ours, theirs)
-            comparison = compare_gap(gap[1], gap[2], min(len(ours), len(theirs)))
-            out.append(
-                HeadToHeadResult(
-                    row.label, baseline.label, f"{metric} ({split})", float(ours.mean()), float(theirs.mean()),
-                    gap, probability_of_improvement_interval(ours, theirs), comparison,
-                )
-            )
-    return out
-
-
-def head_to_head_table(spec: TableSpec, column: Column, cells: Cells) -> list[str]:
-    """The markdown of :func:`head_to_head` (nothing without a head-to-head block or records)."""
-    results = head_to_head(spec, column, cells)
-    if not results:
-        return []
-    headers = ["row", "strongest baseline", "metric", "row", "baseline", "gap [95% CI]", "P(row > baseline) [95% CI]", "the row is"]
-    rows = [
-        [
-            r.ours, r.baseline, r.metric, number(r.ours_mean), number(r.baseline_mean),
-            f"{number(r.gap[0])} [{number(r.gap[1])}, {number(r.gap[2])}]",
-            f"{number(r.improvement[0])} [{number(r.improvement[1])}, {number(r.improvement[2])}]",
-            r.comparison.value,
-        ]
-        for r in results
-    ]
-    intro = (
-        "Head to head: each UPI-TRM row against the strongest learned baseline of this column (the "
-        f"highest mean {spec.head_to_head.metrics[0]}, ties broken by {', '.join(spec.head_to_head.metrics[1:]) or 'nothing'}); "
-        "the gap is the row's mean minus the baseline's, its interval a bootstrap over both groups' seeds; "
-        "P(row > baseline) is the share of seed pairs the row wins (ties count one half)."
-    )
-    return ["", intro, "", *table(headers, rows)]
 
 
 def drift_section(spec: TableSpec, column: Column, cells: Cells, heading: str) -> list[str]:
@@ -496,4 +339,5 @@ def render(spec: TableSpec, profile: str, cells: Cells, figures: Path | None = N
     for column in spec.columns:
         section = column_section(spec, column, cells, profile)
         lines += section[:1] + [""] + figure(spec, column, cells, figures) + section[2:]
+    lines += factors_section(spec, cells)
     return "\n".join(lines + provenance(spec, profile, cells)) + "\n"

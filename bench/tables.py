@@ -107,6 +107,26 @@ class HeadToHead:
 
 
 @dataclass(frozen=True)
+class Change:
+    """One factor changed at a time: between two rows (in every column both run) or between two
+    columns (for every row that runs in both), ``before`` then ``after``."""
+
+    name: str
+    kind: str
+    """``rows`` or ``columns``."""
+    before: str
+    after: str
+
+
+@dataclass(frozen=True)
+class Factors:
+    """The one-factor changes a page measures, on ``metrics``."""
+
+    metrics: tuple[str, ...]
+    changes: tuple[Change, ...]
+
+
+@dataclass(frozen=True)
 class TableSpec:
     """A whole table (see the module docstring)."""
 
@@ -125,6 +145,8 @@ class TableSpec:
     """The YAML file the spec was read from (named on its page)."""
     head_to_head: HeadToHead | None = None
     """Rows compared head to head on the page (None: no such section)."""
+    factors: Factors | None = None
+    """One-factor changes measured on the page (None: no such section)."""
     runs_table: str | None = None
     """Table whose runs these are (None: this one). A spec with ``derived_from: <table>`` reports
     that table's runs (rows picked by ``rows: [ids]``, its columns, profiles and claims given
@@ -241,6 +263,7 @@ def load_spec(name_or_path: str) -> TableSpec:
             ),
             metrics=tuple(data["metrics"]),
             head_to_head=_head_to_head(data.get("head_to_head"), path),
+            factors=_factors(data.get("factors"), path),
             path=path,
         )
     except (KeyError, TypeError) as err:
@@ -257,6 +280,22 @@ def _head_to_head(data: Any, path: Path) -> HeadToHead | None:
     if not isinstance(data, dict) or set(data) != set(fields_) or not all(isinstance(data[f], list) and data[f] for f in fields_):
         raise SpecError(f"{path}: head_to_head needs exactly {list(fields_)}, each a non-empty list, got {data!r}")
     return HeadToHead(*(tuple(str(v) for v in data[f]) for f in fields_))
+
+
+def _factors(data: Any, path: Path) -> Factors | None:
+    """The ``factors`` block of a spec file (None when absent): ``metrics`` and ``changes``, each
+    change a ``name`` with ``rows: [before, after]`` or ``columns: [before, after]``."""
+    if data is None:
+        return None
+    if not isinstance(data, dict) or set(data) != {"metrics", "changes"} or not data["metrics"] or not data["changes"]:
+        raise SpecError(f"{path}: factors needs exactly ['metrics', 'changes'], each a non-empty list, got {data!r}")
+    changes = []
+    for entry in data["changes"]:
+        kinds = [k for k in ("rows", "columns") if isinstance(entry, dict) and k in entry]
+        if len(kinds) != 1 or set(entry) != {"name", kinds[0]} or not isinstance(entry[kinds[0]], list) or len(entry[kinds[0]]) != 2:
+            raise SpecError(f"{path}: a factor change is a name with rows: [before, after] or columns: [before, after], got {entry!r}")
+        changes.append(Change(str(entry["name"]), kinds[0], *(str(v) for v in entry[kinds[0]])))
+    return Factors(tuple(str(m) for m in data["metrics"]), tuple(changes))
 
 
 def _column(data: dict[str, Any], path: Path) -> Column:
@@ -337,6 +376,14 @@ def _check(spec: TableSpec, path: Path) -> None:
         raise SpecError(f"{path}: every row of a drift table needs probe_depths")
     if set(spec.gains) - column_ids:
         raise SpecError(f"{path}: gains name unknown columns {sorted(set(spec.gains) - column_ids)}")
+    if spec.factors is not None:
+        ids = {"rows": {r.id for r in spec.rows}, "columns": column_ids}
+        for change in spec.factors.changes:
+            unknown = sorted({change.before, change.after} - ids[change.kind])
+            if spec.kind != "rl" or unknown:
+                raise SpecError(f"{path}: factor {change.name!r} names unknown {change.kind} {unknown} (rl tables only)")
+        if set(spec.factors.metrics) - set(spec.metrics):
+            raise SpecError(f"{path}: factors measure {list(spec.factors.metrics)}, not all of the table's {list(spec.metrics)}")
     if spec.head_to_head is not None:
         h2h = spec.head_to_head
         unknown_rows = sorted(set(h2h.ours + h2h.baselines) - {r.id for r in spec.rows})

@@ -7,7 +7,8 @@ import pytest
 import yaml
 
 from bench.cli import main
-from bench.report import collect, render
+from bench.cells import collect
+from bench.report import render
 from bench.store import ResultStore
 from bench.tables import SpecError, available, load_spec
 
@@ -123,7 +124,8 @@ def test_cells_show_the_iqm_from_five_seeds_on():
 
 def test_index_counts_the_claimed_drift_gains_too(tmp_path):
     from bench.pages import verdict_counts
-    from bench.report import claim_rows, collect, gain_claims
+    from bench.cells import collect
+    from bench.report import claim_rows, gain_claims
 
     spec = load_spec("poster-depth-drift")
     cells = collect(spec, "quick", ResultStore(tmp_path))
@@ -142,7 +144,8 @@ def _records(split, **metrics):
 
 
 def test_head_to_head_names_the_strongest_baseline_and_its_gap():
-    from bench.report import Cells, head_to_head, head_to_head_table, strongest_baseline
+    from bench.cells import Cells
+    from bench.comparisons import head_to_head, head_to_head_table, strongest_baseline
     from bench.verdicts import Comparison
 
     spec = load_spec("fair-baselines")
@@ -172,4 +175,50 @@ def test_a_head_to_head_of_unknown_rows_is_named(tmp_path):
     path = tmp_path / "bad.yaml"
     path.write_text(yaml.safe_dump(data))
     with pytest.raises(SpecError, match="unknown rows \\['maskable-ppo-mlp'\\]"):
+        load_spec(str(path))
+
+
+def test_each_factor_change_is_measured_where_both_sides_ran():
+    from bench.cells import Cells
+    from bench.comparisons import factor_effects, factors_section
+    from bench.verdicts import Comparison
+
+    spec = load_spec("fair-baselines")
+    cells = Cells()
+    for row in spec.rows:
+        for column in spec.columns:
+            if row.columns is None or column.id in row.columns:
+                cells[(row.id, column.id)] = [None, None, None]  # missing: never a change
+    cells[("ppo", "hard-cell")] = _records("test", success=[0.0, 0.0, 0.0], score=[4.0, 4.0, 4.0])
+    cells[("maskable-ppo", "hard-cell")] = _records("test", success=[0.0, 0.0, 0.0], score=[8.0, 9.0, 10.0])
+    cells[("ppo", "hard-constraint")] = _records("test", success=[0.1, 0.1, 0.1], score=[5.0, 5.0, 5.0])
+    cells[("ppo", "hard-constraint-progress")] = [
+        {"metrics": {"test": {"success": s, "score": 5.0}, "test-sampled": {"success": 0.5, "score": 6.0}}} for s in (0.0, 0.1, 0.2)
+    ]
+    effects = factor_effects(spec, cells)
+    assert [(e.change, e.where, e.metric) for e in effects] == [
+        ("the env's mask (PPO -> MaskablePPO)", spec.columns[0].label, "success (test)"),
+        ("the env's mask (PPO -> MaskablePPO)", spec.columns[0].label, "score (test)"),
+        ("reward=progress (4x4 Hard)", "PPO, no mask, MLP", "success (test)"),
+        ("reward=progress (4x4 Hard)", "PPO, no mask, MLP", "score (test)"),
+    ]  # the sampled split only where both sides have it
+    mask_success, mask_score, reward_success, reward_score = effects
+    assert mask_success.difference == (0.0, 0.0, 0.0) and mask_success.comparison is Comparison.NOT_TOLD_APART
+    assert mask_score.difference[0] == pytest.approx(5.0) and mask_score.comparison is Comparison.AHEAD
+    assert (reward_success.before, reward_success.after) == (pytest.approx(0.1), pytest.approx(0.1))
+    assert reward_score.comparison is Comparison.NOT_TOLD_APART
+    page = "\n".join(factors_section(spec, cells))
+    assert "| the env's mask (PPO -> MaskablePPO) |" in page and "| raises it |" in page and "no measurable change" in page
+
+
+def test_a_factor_of_unknown_rows_is_named(tmp_path):
+    data = yaml.safe_load(open("bench/specs/fair-baselines.yaml"))
+    data["factors"]["changes"].append({"name": "x", "rows": ["ppo", "ppo-masked"]})
+    path = tmp_path / "bad.yaml"
+    path.write_text(yaml.safe_dump(data))
+    with pytest.raises(SpecError, match="factor 'x' names unknown rows \\['ppo-masked'\\]"):
+        load_spec(str(path))
+    data["factors"]["changes"][-1] = {"name": "x", "rows": ["ppo"]}
+    path.write_text(yaml.safe_dump(data))
+    with pytest.raises(SpecError, match="rows: \\[before, after\\]"):
         load_spec(str(path))

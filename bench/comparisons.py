@@ -1,0 +1,175 @@
+"""Comparisons within a table, as data: UPI-TRM against its strongest baseline, and what each
+one-factor change (a mask, a network, a reward, an input) does to a row."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bench.cells import Cells, metric_values
+from bench.markdown import table
+from bench.stats import difference_interval, probability_of_improvement_interval
+from bench.tables import Column, Row, TableSpec
+from bench.verdicts import Comparison, compare_gap, number
+
+
+@dataclass(frozen=True)
+class HeadToHeadResult:
+    """One of UPI-TRM's rows against the strongest baseline of a column, on one metric."""
+
+    ours: str
+    baseline: str
+    metric: str
+    ours_mean: float
+    baseline_mean: float
+    gap: tuple[float, float, float]
+    """Mean of ours minus mean of the baseline, and its 95% bootstrap interval."""
+    improvement: tuple[float, float, float]
+    """P(ours > baseline) over pairs of seeds, and its 95% bootstrap interval."""
+    comparison: Comparison
+
+
+def strongest_baseline(spec: TableSpec, column: Column, cells: Cells, split: str) -> Row | None:
+    """The baseline row of ``spec.head_to_head`` with the highest mean of its first metric in
+    ``column`` (the next metrics break ties), among those with every seed's record."""
+    if spec.head_to_head is None:
+        return None
+    ranked = []
+    for row in spec.rows:
+        if row.id not in spec.head_to_head.baselines or (row.id, column.id) not in cells:
+            continue
+        values = [metric_values(cells[(row.id, column.id)], split, m) for m in spec.head_to_head.metrics]
+        if all(v is not None for v in values):
+            ranked.append((tuple(float(v.mean()) for v in values), row))
+    return max(ranked, key=lambda item: item[0])[1] if ranked else None
+
+
+def head_to_head(spec: TableSpec, column: Column, cells: Cells) -> list[HeadToHeadResult]:
+    """Each of UPI-TRM's rows in ``column`` against the column's strongest baseline, on the
+    column's claim split (the source's evaluation protocol), one result per metric."""
+    split = column.claim_split
+    baseline = strongest_baseline(spec, column, cells, split)
+    if baseline is None:
+        return []
+    out = []
+    for row in spec.rows:
+        if row.id not in spec.head_to_head.ours or (row.id, column.id) not in cells:
+            continue
+        for metric in spec.head_to_head.metrics:
+            ours = metric_values(cells[(row.id, column.id)], split, metric)
+            theirs = metric_values(cells[(baseline.id, column.id)], split, metric)
+            if ours is None:
+                continue
+            gap = difference_interval(ours, theirs)
+            comparison = compare_gap(gap[1], gap[2], min(len(ours), len(theirs)))
+            out.append(
+                HeadToHeadResult(
+                    row.label, baseline.label, f"{metric} ({split})", float(ours.mean()), float(theirs.mean()),
+                    gap, probability_of_improvement_interval(ours, theirs), comparison,
+                )
+            )
+    return out
+
+
+def head_to_head_table(spec: TableSpec, column: Column, cells: Cells) -> list[str]:
+    """The markdown of :func:`head_to_head` (nothing without a head-to-head block or records)."""
+    results = head_to_head(spec, column, cells)
+    if not results:
+        return []
+    headers = ["row", "strongest baseline", "metric", "row", "baseline", "gap [95% CI]", "P(row > baseline) [95% CI]", "the row is"]
+    rows = [
+        [
+            r.ours, r.baseline, r.metric, number(r.ours_mean), number(r.baseline_mean),
+            f"{number(r.gap[0])} [{number(r.gap[1])}, {number(r.gap[2])}]",
+            f"{number(r.improvement[0])} [{number(r.improvement[1])}, {number(r.improvement[2])}]",
+            r.comparison.value,
+        ]
+        for r in results
+    ]
+    intro = (
+        "Head to head: each UPI-TRM row against the strongest learned baseline of this column (the "
+        f"highest mean {spec.head_to_head.metrics[0]}, ties broken by {', '.join(spec.head_to_head.metrics[1:]) or 'nothing'}); "
+        "the gap is the row's mean minus the baseline's, its interval a bootstrap over both groups' seeds; "
+        "P(row > baseline) is the share of seed pairs the row wins (ties count one half)."
+    )
+    return ["", intro, "", *table(headers, rows)]
+
+
+@dataclass(frozen=True)
+class FactorEffect:
+    """What one change (:class:`bench.tables.Change`) does in one place, on one metric."""
+
+    change: str
+    where: str
+    """The column (a change of rows) or the row (a change of columns) it was measured in."""
+    metric: str
+    before: float
+    after: float
+    difference: tuple[float, float, float]
+    """Mean after minus mean before, and its 95% bootstrap interval."""
+    comparison: Comparison
+
+
+EFFECT_WORDS = {
+    Comparison.AHEAD: "raises it",
+    Comparison.BEHIND: "lowers it",
+    Comparison.NOT_TOLD_APART: "no measurable change",
+    Comparison.ONE_SEED: "one seed: no interval",
+}
+"""How a page reads a :class:`FactorEffect`'s comparison."""
+
+
+def _splits(column: Column) -> list[str]:
+    """The claim split of ``column``, and its sampled twin where the column evaluates sampled."""
+    sampled = f"{column.claim_split}-sampled" if column.sampled_eval and not column.claim_split.endswith("-sampled") else None
+    return [column.claim_split] + ([sampled] if sampled else [])
+
+
+def factor_effects(spec: TableSpec, cells: Cells) -> list[FactorEffect]:
+    """Every change of ``spec.factors`` wherever both sides have every seed's record: a change of
+    rows in each column both run, a change of columns for each row in both."""
+    if spec.factors is None:
+        return []
+    columns = {c.id: c for c in spec.columns}
+    out = []
+    for change in spec.factors.changes:
+        if change.kind == "rows":
+            places = [(c.label, (change.before, c.id), (change.after, c.id), _splits(c)) for c in spec.columns]
+        else:
+            places = [(r.label, (r.id, change.before), (r.id, change.after), _splits(columns[change.before])) for r in spec.rows]
+        for where, before_key, after_key, splits in places:
+            if before_key not in cells or after_key not in cells:
+                continue
+            for split in splits:
+                for metric in spec.factors.metrics:
+                    before = metric_values(cells[before_key], split, metric)
+                    after = metric_values(cells[after_key], split, metric)
+                    if before is None or after is None:
+                        continue
+                    difference = difference_interval(after, before)
+                    out.append(
+                        FactorEffect(
+                            change.name, where, f"{metric} ({split})", float(before.mean()), float(after.mean()),
+                            difference, compare_gap(difference[1], difference[2], min(len(before), len(after))),
+                        )
+                    )
+    return out
+
+
+def factors_section(spec: TableSpec, cells: Cells) -> list[str]:
+    """The markdown of :func:`factor_effects` (nothing without a factors block or records)."""
+    effects = factor_effects(spec, cells)
+    if not effects:
+        return []
+    headers = ["change", "in", "metric", "before", "after", "after - before [95% CI]", "the change"]
+    body = [
+        [e.change, e.where, e.metric, number(e.before), number(e.after),
+         f"{number(e.difference[0])} [{number(e.difference[1])}, {number(e.difference[2])}]", EFFECT_WORDS[e.comparison]]
+        for e in effects
+    ]
+    intro = (
+        "Each change alters one thing: a change of rows keeps the column (env, rules, masking, budget) "
+        "and alters the agent; a change of columns keeps the row and alters the env's reward or inputs. "
+        "The interval is a bootstrap over both sides' seeds; a change \"raises\" or \"lowers\" a metric "
+        "only when the interval excludes 0."
+    )
+    return ["## What each change does", "", intro, "", *table(headers, body), ""]
