@@ -45,7 +45,7 @@ def collect(spec: TableSpec, profile: str, store: ResultStore) -> Cells:
     """Records of every cell, one per seed of ``profile`` (None where a run has no fresh
     record; stale ones are named in :attr:`Cells.stale`)."""
     out = Cells()
-    for row, column in spec.cells():
+    for row, column in spec.cells(profile):
         lookups = [store.lookup(spec.run_spec(row, column, s, profile)) for s in spec.seeds(profile)]
         out[(row.id, column.id)] = [lookup.fresh for lookup in lookups]
         changed = sorted({c for lookup in lookups for c in lookup.stale})

@@ -13,6 +13,7 @@ import envs
 from bench.commands import cmd_data, cmd_list, cmd_perf, cmd_report, cmd_run, cmd_supervised, cmd_table, cmd_tune
 from bench.evaluation import DEFAULT_EPISODES
 from bench.inputs import UsageError, check_results_folder, key_values
+from bench.profiles import PROFILES
 from sweeps.spaces import BACKBONES
 
 __all__ = ["UsageError", "build_parser", "check_results_folder", "key_values", "main"]
@@ -131,7 +132,8 @@ def build_parser() -> argparse.ArgumentParser:
     report = sub.add_parser("report", help="write the tables' reports from stored records only (no training)")
     for p, func in ((table, cmd_table), (report, cmd_report)):
         p.add_argument("names", nargs="*", help="table specs (names in bench/specs/ or paths; default: all)")
-        p.add_argument("--profile", choices=["full", "quick"], default="full", help="budgets and seeds")
+        p.add_argument("--profile", choices=list(PROFILES), default="full",
+                       help="budgets and seeds (thorough: the headline cells of the tables that have it)")
         p.add_argument("--results", default="results", help="results folder (default results/)")
         p.add_argument("--out", default="reports", help="folder of the report pages (default reports/)")
         p.add_argument(

@@ -168,6 +168,11 @@ def table_command(args: argparse.Namespace, compute: bool) -> int:
     from bench.store import SHIPPED_RECORDS, ResultStore
 
     specs = load_table_specs(args.names)
+    without = [spec.name for spec in specs if args.profile not in spec.profiles]
+    if without and args.names:
+        raise UsageError(f"{', '.join(without)} has no {args.profile!r} profile (tables with one: "
+                         f"{', '.join(s.name for s in load_table_specs([]) if args.profile in s.profiles)})")
+    specs = [spec for spec in specs if args.profile in spec.profiles]
     check_results_folder(args.results)
     add = None
     if getattr(args, "add_agent", None):

@@ -106,6 +106,7 @@ def write_reports(specs: list[TableSpec], profile: str, store: ResultStore, out:
         write_bundle(out / RECORDS_FOLDER / f"{spec.name}.jsonl.gz", cells[spec.name].records())
         written.append(path)
     others = [load_spec(name) for name in available() if name not in cells and (out / f"{name}.md").exists()]
+    others = [spec for spec in others if profile in spec.profiles]
     every = specs + others
     cells |= {spec.name: collect(spec, profile, store) for spec in others}
     every.sort(key=lambda s: s.name)

@@ -337,6 +337,8 @@ def render(spec: TableSpec, profile: str, cells: Cells, figures: Path | None = N
     )
     lines.append("")
     for column in spec.columns:
+        if not any(key[1] == column.id for key in cells):
+            continue  # not run under this profile
         section = column_section(spec, column, cells, profile)
         lines += section[:1] + [""] + figure(spec, column, cells, figures) + section[2:]
     lines += factors_section(spec, cells)

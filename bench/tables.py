@@ -17,11 +17,11 @@ import yaml
 
 from bench.evaluation import DEFAULT_EPISODES
 from bench.inputs import RUNNER_ENV_KWARGS
+from bench.profiles import PROFILES, REQUIRED_PROFILES
 from bench.runner import RunSpec, Spec
 from bench.supervised import SupervisedSpec
 
 SPECS_DIR = Path(__file__).parent / "specs"
-PROFILES = ("full", "quick")
 KINDS = ("rl", "drift", "supervised")
 """``rl``: agents on envs; ``drift``: the same runs, reported through their depth-drift probe;
 ``supervised``: path predictors on maze datasets."""
@@ -153,9 +153,14 @@ class TableSpec:
     here), so both pages read the same records: the drift table shows the feasibility table's
     UPI-TRM runs."""
 
-    def cells(self) -> list[tuple[Row, Column]]:
-        """Every (row, column) pair that is run."""
-        return [(r, c) for r in self.rows for c in self.columns if r.columns is None or c.id in r.columns]
+    def cells(self, profile: str | None = None) -> list[tuple[Row, Column]]:
+        """Every (row, column) pair that is run (under ``profile``: only its ``rows`` and
+        ``columns`` where it names them)."""
+        prof = self.profiles.get(profile, {}) if profile else {}
+        return [
+            (r, c) for r in self.rows for c in self.columns
+            if (r.columns is None or c.id in r.columns) and r.id in prof.get("rows", [r.id]) and c.id in prof.get("columns", [c.id])
+        ]
 
     def seeds(self, profile: str) -> list[int]:
         """Seeds of ``profile``."""
@@ -181,7 +186,7 @@ class TableSpec:
 
     def run_specs(self, profile: str, rows: tuple[str, ...] | None = None) -> list[Spec]:
         """Every run the table needs under ``profile`` (only those of ``rows``, by id, if given)."""
-        cells = [(r, c) for r, c in self.cells() if rows is None or r.id in rows]
+        cells = [(r, c) for r, c in self.cells(profile) if rows is None or r.id in rows]
         return [self.run_spec(r, c, s, profile) for r, c in cells for s in self.seeds(profile)]
 
     def budget(self, column: Column, profile: str) -> str:
@@ -322,8 +327,15 @@ def _derived(data: dict[str, Any], path: Path) -> TableSpec:
                 raise SpecError(f"{path}: row {entry['id']!r} is not a row of {base.name}")
             claimed = entry.get("claimed", {})
             rows.append(replace(by_id[entry["id"]], label=entry.get("label", by_id[entry["id"]].label), claimed=claimed))
+        kept = {r.id for r in rows}
+        profiles = {}
+        for name, prof in base.profiles.items():  # a profile that picks rows keeps those of this table
+            picked = [r for r in prof.get("rows", kept) if r in kept]
+            if picked:
+                profiles[name] = prof | ({"rows": picked} if "rows" in prof else {})
         spec = replace(
             base,
+            profiles=profiles,
             name=data["name"],
             title=data["title"],
             kind=data["kind"],
@@ -345,15 +357,21 @@ def _derived(data: dict[str, Any], path: Path) -> TableSpec:
 def _check(spec: TableSpec, path: Path) -> None:
     if spec.kind not in KINDS:
         raise SpecError(f"{path}: kind must be one of {KINDS}, got {spec.kind!r}")
-    missing = [p for p in PROFILES if p not in spec.profiles]
+    missing = [p for p in REQUIRED_PROFILES if p not in spec.profiles]
     if missing:
         raise SpecError(f"{path}: profiles {missing} missing")
+    unknown = sorted(set(spec.profiles) - set(PROFILES))
+    if unknown:
+        raise SpecError(f"{path}: unknown profiles {unknown} (profiles: {', '.join(PROFILES)})")
     needs = ("seeds",) if spec.kind == "supervised" else ("seeds", "steps")
-    for name in PROFILES:
-        profile = spec.profiles[name]
+    for name, profile in spec.profiles.items():
         if not isinstance(profile, dict) or any(k not in profile for k in needs):
             raise SpecError(f"{path}: profile {name!r} needs {list(needs)}")
         _check_profile(profile, f"{path}: profile {name!r}")
+        for field_, ids in (("rows", {r.id for r in spec.rows}), ("columns", {c.id for c in spec.columns})):
+            picked = profile.get(field_, list(ids))
+            if not isinstance(picked, list) or not picked or set(picked) - ids:
+                raise SpecError(f"{path}: profile {name!r}: {field_} must be a non-empty list of the table's {field_}, got {picked!r}")
     for column in spec.columns:
         _check_column(column, f"{path}: column {column.id!r}")
     for row in spec.rows:

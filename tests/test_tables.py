@@ -222,3 +222,42 @@ def test_a_factor_of_unknown_rows_is_named(tmp_path):
     path.write_text(yaml.safe_dump(data))
     with pytest.raises(SpecError, match="rows: \\[before, after\\]"):
         load_spec(str(path))
+
+
+def test_the_thorough_profile_runs_the_headline_cells_at_ten_seeds(tmp_path, capsys):
+    spec = load_spec("poster-4x4-feasibility")
+    runs = spec.run_specs("thorough")
+    assert {r.seed for r in runs} == set(range(10))
+    assert {(r.env_id, r.env_kwargs.get("masking")) for r in runs} == {
+        ("trm/Sudoku4x4-Easy-v0", "cell"), ("trm/Sudoku4x4-Hard-v0", "cell"), ("trm/Sudoku4x4-Hard-v0", "constraint")
+    }
+    assert {r.steps for r in runs if "Hard" in r.env_id} == {20000}
+    assert not any(r.agent in ("ppo", "a2c", "dqn") for r in runs)  # the unmasked rows stay in full
+    drift = load_spec("poster-depth-drift")  # derived: the thorough rows of its own table
+    assert drift.profiles["thorough"]["rows"] == ["poster-upi", "poster-upi-free"]
+    assert {r.key() for r in drift.run_specs("thorough")} <= {r.key() for r in runs}
+    page = render(spec, "thorough", collect(spec, "thorough", ResultStore(tmp_path)))
+    assert "## 4x4 Hard (6-8 empty), suite rules" in page and "## 4x4 Easy (1-4 empty), suite rules" not in page
+    assert "| PPO (no mask, tuned) |" not in page
+    assert main(["report", "readme-rl-maze", "--profile", "thorough", "--results", str(tmp_path)]) == 2
+    assert "readme-rl-maze has no 'thorough' profile (tables with one: poster-4x4-feasibility, poster-9x9, poster-depth-drift)" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("profile", "message"),
+    [
+        ({"steps": 8, "seeds": [0], "rows": ["mlp", "nobody"]}, "rows must be a non-empty list of the table's rows"),
+        ({"steps": 8, "seeds": [0], "columns": []}, "columns must be a non-empty list"),
+    ],
+)
+def test_a_profile_picking_unknown_cells_is_named(tmp_path, profile, message):
+    data = yaml.safe_load(open("bench/specs/readme-rl-maze.yaml"))
+    data["profiles"]["thorough"] = profile
+    path = tmp_path / "bad.yaml"
+    path.write_text(yaml.safe_dump(data))
+    with pytest.raises(SpecError, match=message):
+        load_spec(str(path))
+    data["profiles"]["nightly"] = data["profiles"].pop("thorough")
+    path.write_text(yaml.safe_dump(data))
+    with pytest.raises(SpecError, match="unknown profiles \\['nightly'\\]"):
+        load_spec(str(path))

@@ -1,0 +1,7 @@
+"""The profiles a table spec runs under (their one home; light to import for the CLI)."""
+
+PROFILES = ("full", "quick", "thorough")
+"""``quick``: a smoke run; ``full``: the sources' tables at 3 seeds; ``thorough``: the headline
+cells at 10 seeds (DESIGN section 6)."""
+REQUIRED_PROFILES = ("full", "quick")
+"""Every spec has these; ``thorough`` only the specs that take part in it."""
