@@ -1,5 +1,6 @@
-"""Comparisons within a table, as data: UPI-TRM against its strongest baseline, and what each
-one-factor change (a mask, a network, a reward, an input) does to a row."""
+"""Comparisons within a table, as data: UPI-TRM against its strongest baseline, what each
+one-factor change (a mask, a network, a reward, an input) does to a row, and at which budget a
+row reaches UPI-TRM's result."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from dataclasses import dataclass
 from bench.cells import Cells, metric_values
 from bench.markdown import table
 from bench.stats import difference_interval, probability_of_improvement_interval
-from bench.tables import Column, Row, TableSpec
+from bench.tables import Column, Curve, Row, TableSpec
 from bench.verdicts import Comparison, compare_gap, number
 
 
@@ -173,3 +174,59 @@ def factors_section(spec: TableSpec, cells: Cells) -> list[str]:
         "only when the interval excludes 0."
     )
     return ["## What each change does", "", intro, "", *table(headers, body), ""]
+
+
+@dataclass(frozen=True)
+class BudgetReach:
+    """Where one row's budget curve reaches the level ``ours`` sets at the curve's reference budget."""
+
+    curve: str
+    row: str
+    metric: str
+    target: float
+    """``ours``' mean at the reference budget."""
+    target_budget: int
+    reached_at: int | None
+    """The smallest budget whose runs are not behind the target (its interval over seeds does not
+    lie below it), or None within the curve."""
+    value_there: float | None
+    largest_budget: int
+
+
+def curve_columns(spec: TableSpec, curve: Curve, profile: str) -> list[tuple[int, Column]]:
+    """The curve's columns with their budgets under ``profile``, smallest budget first."""
+    columns = {c.id: c for c in spec.columns}
+    return sorted((spec.steps(columns[c], profile), columns[c]) for c in curve.columns)
+
+
+def budget_reach(spec: TableSpec, cells: Cells, profile: str) -> list[BudgetReach]:
+    """For each curve, metric and learned row but ``ours`` (trivial rows left out), the budget
+    at which the row reaches ``ours``' result at the reference budget (on each column's claim
+    split; budgets without every seed's record are skipped)."""
+    if spec.curves is None:
+        return []
+    out = []
+    for curve in spec.curves.curves:
+        budgets = curve_columns(spec, curve, profile)
+        reference = next(c for _, c in budgets if c.id == curve.reference)
+        for metric in spec.curves.metrics:
+            target = metric_values(cells.get((spec.curves.ours, reference.id)), reference.claim_split, metric)
+            if target is None:
+                continue
+            for row in spec.rows:
+                if row.id == spec.curves.ours or row.trivial:
+                    continue
+                reached, value = None, None
+                for steps, column in budgets:
+                    values = metric_values(cells.get((row.id, column.id)), column.claim_split, metric)
+                    if values is None:
+                        continue
+                    _, low, high = difference_interval(values, target)
+                    if compare_gap(low, high, min(len(values), len(target))) in (Comparison.AHEAD, Comparison.NOT_TOLD_APART):
+                        reached, value = steps, float(values.mean())
+                        break
+                out.append(
+                    BudgetReach(curve.name, row.label, f"{metric} ({reference.claim_split})", float(target.mean()),
+                                budgets[[c.id for _, c in budgets].index(reference.id)][0], reached, value, budgets[-1][0])
+                )
+    return out

@@ -50,6 +50,23 @@ def learning_curves(rows: list[tuple[str, list[dict[str, Any] | None]]], metric:
     return True
 
 
+def budget_curves(points: list[dict[str, Any]], metric: str, levels: list[tuple[str, float]], title: str, path: Path) -> bool:
+    """``metric`` against the training budget (transitions, log scale), one line per row over
+    ``points`` (``{"row", "transitions", metric}``, one per seed and budget; mean and 95% bootstrap
+    band over seeds), with ``levels`` as dashed horizontal lines (the level to reach)."""
+    if not points:
+        return False
+    fig, ax = plt.subplots(figsize=(6.5, 3.8))
+    sns.lineplot(pd.DataFrame(points), x="transitions", y=metric, hue="row", errorbar=("ci", 95), n_boot=500, seed=0, marker="o", ax=ax)
+    for (label, level), colour in zip(levels, sns.color_palette("dark", len(levels))):
+        ax.axhline(level, linestyle="--", linewidth=1, color=colour, label=label)
+    ax.set_xscale("log")
+    ax.set_title(title, fontsize=9)
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    _save(fig, path)
+    return True
+
+
 def drift_curves(rows: list[tuple[str, list[dict[str, Any] | None]]], title: str, path: Path) -> bool:
     """dV and dpi of the depth-drift probe against the depth (log scale), one line per row."""
     points = []

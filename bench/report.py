@@ -17,7 +17,7 @@ import numpy as np
 from agents.registry import REPO_ROOT
 from bench.markdown import table
 from bench.cells import MISSING, TOP_LEVEL, Cells, metric_values
-from bench.comparisons import factors_section, head_to_head_table
+from bench.comparisons import budget_reach, curve_columns, factors_section, head_to_head_table
 from bench.stats import iqm, ratio_interval, stratified_bootstrap_ci
 from bench.tables import Column, Row, TableSpec
 from bench.verdicts import Judgement, Verdict, judge_claim, judge_count, judge_gain, number, versus_references
@@ -325,6 +325,44 @@ def figure(spec: TableSpec, column: Column, cells: Cells, figures: Path | None) 
     return [f"![{column.id}]({figures.name}/{path.name})", ""] if drawn else []
 
 
+def curves_section(spec: TableSpec, cells: Cells, profile: str, figures: Path | None) -> list[str]:
+    """The budget curves of ``spec`` (figures drawn into ``figures``) and, per curve, the budget
+    at which each row reaches ``ours``' result at the reference budget."""
+    if spec.curves is None:
+        return []
+    from bench import plots
+
+    reach = budget_reach(spec, cells, profile)
+    lines = [
+        "## Budget curves", "",
+        "Each row trained at each budget (its own runs, not checkpoints of one run), on the claim split of "
+        "its column. A row reaches the level when its interval over seeds at that budget does not lie "
+        "below the mean of the reference row at the reference budget.", "",
+    ]
+    ours = next(r for r in spec.rows if r.id == spec.curves.ours)
+    for index, curve in enumerate(spec.curves.curves):
+        lines += [f"### {curve.name}", ""]
+        budgets = curve_columns(spec, curve, profile)
+        for metric in spec.curves.metrics:
+            points = [
+                {"row": row.label, "transitions": steps, metric: record["metrics"][column.claim_split][metric]}
+                for row in spec.rows for steps, column in budgets
+                for record in cells.get((row.id, column.id)) or [] if record is not None and column.claim_split in record["metrics"]
+            ]
+            levels = [(f"{ours.label} at {r.target_budget:,}", r.target) for r in reach if r.curve == curve.name and r.metric.startswith(f"{metric} ")][:1]
+            path = None if figures is None else figures / f"{spec.name}-curve{index}-{metric}.png"
+            if path is not None and plots.budget_curves(points, metric, levels, f"{curve.name}: {metric}", path):
+                lines += [f"![{curve.name} {metric}]({figures.name}/{path.name})", ""]
+        rows = [
+            [r.row, r.metric, f"{number(r.target)} at {r.target_budget:,}",
+             f"{r.reached_at:,} ({number(r.value_there)})" if r.reached_at is not None else f"not within {r.largest_budget:,}"]
+            for r in reach if r.curve == curve.name
+        ]
+        if rows:
+            lines += table(["row", "metric", f"{ours.label}", "reached at (its value there)"], rows) + [""]
+    return lines
+
+
 def render(spec: TableSpec, profile: str, cells: Cells, figures: Path | None = None) -> str:
     """The markdown page of ``spec`` under ``profile`` from its records ``cells``
     (:func:`collect`); with ``figures`` (a folder beside the page) its plots are drawn there and
@@ -342,4 +380,5 @@ def render(spec: TableSpec, profile: str, cells: Cells, figures: Path | None = N
         section = column_section(spec, column, cells, profile)
         lines += section[:1] + [""] + figure(spec, column, cells, figures) + section[2:]
     lines += factors_section(spec, cells)
+    lines += curves_section(spec, cells, profile, figures)
     return "\n".join(lines + provenance(spec, profile, cells)) + "\n"

@@ -127,6 +127,26 @@ class Factors:
 
 
 @dataclass(frozen=True)
+class Curve:
+    """One budget curve: the columns that run one setting at several budgets, and the column of
+    the budget whose ``ours`` result the other rows try to reach."""
+
+    name: str
+    reference: str
+    columns: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Curves:
+    """The budget curves of a table: ``ours`` (a row id) sets the level at each curve's
+    reference budget; every other row's curve says at which budget it reaches it, on ``metrics``."""
+
+    ours: str
+    metrics: tuple[str, ...]
+    curves: tuple[Curve, ...]
+
+
+@dataclass(frozen=True)
 class TableSpec:
     """A whole table (see the module docstring)."""
 
@@ -147,6 +167,8 @@ class TableSpec:
     """Rows compared head to head on the page (None: no such section)."""
     factors: Factors | None = None
     """One-factor changes measured on the page (None: no such section)."""
+    curves: Curves | None = None
+    """Budget curves drawn and read on the page (None: no such section)."""
     runs_table: str | None = None
     """Table whose runs these are (None: this one). A spec with ``derived_from: <table>`` reports
     that table's runs (rows picked by ``rows: [ids]``, its columns, profiles and claims given
@@ -166,6 +188,10 @@ class TableSpec:
         """Seeds of ``profile``."""
         return list(self.profiles[profile]["seeds"])
 
+    def steps(self, column: Column, profile: str) -> int:
+        """Transitions per run of ``column`` under ``profile`` (the column's own, else the profile's)."""
+        return int(column.steps.get(profile, self.profiles[profile]["steps"]))
+
     def run_spec(self, row: Row, column: Column, seed: int, profile: str) -> Spec:
         """The run of one cell and seed under ``profile``."""
         prof = self.profiles[profile]
@@ -174,7 +200,7 @@ class TableSpec:
         return RunSpec(
             agent=row.agent,
             env_id=column.env,
-            steps=int(column.steps.get(profile, prof["steps"])),
+            steps=self.steps(column, profile),
             seed=seed,
             env_kwargs=dict(column.env_kwargs),
             agent_config=dict(row.agent_config),
@@ -198,7 +224,7 @@ class TableSpec:
         if self.kind == "supervised":
             epochs = prof.get("epochs")
             return f"{epochs} epoch{'s' if epochs != 1 else ''}, {seed_text}" if epochs else f"the source's epochs, {seed_text}"
-        steps = int(column.steps.get(profile, prof["steps"]))
+        steps = self.steps(column, profile)
         episodes = int(prof.get("episodes", DEFAULT_EPISODES))
         return f"{steps:,} transitions, {seed_text}, {episodes} evaluation episodes per split"
 
@@ -269,6 +295,7 @@ def load_spec(name_or_path: str) -> TableSpec:
             metrics=tuple(data["metrics"]),
             head_to_head=_head_to_head(data.get("head_to_head"), path),
             factors=_factors(data.get("factors"), path),
+            curves=_curves(data.get("curves"), path),
             path=path,
         )
     except (KeyError, TypeError) as err:
@@ -301,6 +328,22 @@ def _factors(data: Any, path: Path) -> Factors | None:
             raise SpecError(f"{path}: a factor change is a name with rows: [before, after] or columns: [before, after], got {entry!r}")
         changes.append(Change(str(entry["name"]), kinds[0], *(str(v) for v in entry[kinds[0]])))
     return Factors(tuple(str(m) for m in data["metrics"]), tuple(changes))
+
+
+def _curves(data: Any, path: Path) -> Curves | None:
+    """The ``curves`` block of a spec file (None when absent): ``ours``, ``metrics`` and
+    ``curves``, each curve a ``name``, a ``reference`` column and its ``columns``."""
+    if data is None:
+        return None
+    shape = "curves needs ours (a row id), metrics and curves (each: name, reference, columns)"
+    if not isinstance(data, dict) or set(data) != {"ours", "metrics", "curves"} or not data["metrics"] or not data["curves"]:
+        raise SpecError(f"{path}: {shape}, got {data!r}")
+    curves = []
+    for entry in data["curves"]:
+        if not isinstance(entry, dict) or set(entry) != {"name", "reference", "columns"} or not isinstance(entry["columns"], list):
+            raise SpecError(f"{path}: {shape}, got {entry!r}")
+        curves.append(Curve(str(entry["name"]), str(entry["reference"]), tuple(str(c) for c in entry["columns"])))
+    return Curves(str(data["ours"]), tuple(str(m) for m in data["metrics"]), tuple(curves))
 
 
 def _column(data: dict[str, Any], path: Path) -> Column:
@@ -402,6 +445,14 @@ def _check(spec: TableSpec, path: Path) -> None:
                 raise SpecError(f"{path}: factor {change.name!r} names unknown {change.kind} {unknown} (rl tables only)")
         if set(spec.factors.metrics) - set(spec.metrics):
             raise SpecError(f"{path}: factors measure {list(spec.factors.metrics)}, not all of the table's {list(spec.metrics)}")
+    if spec.curves is not None:
+        for curve in spec.curves.curves:
+            unknown = sorted(set(curve.columns + (curve.reference,)) - column_ids)
+            if spec.kind != "rl" or spec.curves.ours not in {r.id for r in spec.rows} or unknown or curve.reference not in curve.columns:
+                raise SpecError(f"{path}: curve {curve.name!r}: ours must be a row, its reference one of its columns "
+                                f"(unknown columns {unknown}; rl tables only)")
+        if set(spec.curves.metrics) - set(spec.metrics):
+            raise SpecError(f"{path}: curves measure {list(spec.curves.metrics)}, not all of the table's {list(spec.metrics)}")
     if spec.head_to_head is not None:
         h2h = spec.head_to_head
         unknown_rows = sorted(set(h2h.ours + h2h.baselines) - {r.id for r in spec.rows})

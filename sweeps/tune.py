@@ -506,7 +506,7 @@ def table_budgets(env_id: str, regime: Regime) -> dict[int, list[str]]:
     found: dict[int, list[str]] = {}
     for name in available():
         spec = load_spec(name)
-        if spec.kind == "supervised" or spec.runs_table is not None:
+        if spec.kind == "supervised" or spec.runs_table is not None or "full" not in spec.profiles:
             continue
         for column in spec.columns:
             if column.env == env_id and regime_of(env_id, column.env_kwargs) == regime:

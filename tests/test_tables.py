@@ -17,9 +17,12 @@ def test_every_spec_loads_and_expands_into_runs():
     assert {"readme-rl-maze", "readme-supervised-maze"} <= set(available())
     for name in available():
         spec = load_spec(name)
-        quick, full = spec.run_specs("quick"), spec.run_specs("full")
-        assert len(full) == len(quick) * len(spec.seeds("full")) // len(spec.seeds("quick"))
-        assert len({run.key() for run in full}) == len(full)
+        quick = spec.run_specs("quick")
+        assert len({run.key() for run in quick}) == len(quick)
+        if "full" in spec.profiles:
+            full = spec.run_specs("full")
+            assert len(full) == len(quick) * len(spec.seeds("full")) // len(spec.seeds("quick"))
+            assert len({run.key() for run in full}) == len(full)
     rl = load_spec("readme-rl-maze")
     runs = {(r.agent, r.env_id) for r in rl.run_specs("full")}
     assert ("upi-trm", "trm/MazePath8x8-v0") in runs and ("upi-trm", "trm/Maze8x8-v0") not in runs
@@ -240,7 +243,7 @@ def test_the_thorough_profile_runs_the_headline_cells_at_ten_seeds(tmp_path, cap
     assert "## 4x4 Hard (6-8 empty), suite rules" in page and "## 4x4 Easy (1-4 empty), suite rules" not in page
     assert "| PPO (no mask, tuned) |" not in page
     assert main(["report", "readme-rl-maze", "--profile", "thorough", "--results", str(tmp_path)]) == 2
-    assert "readme-rl-maze has no 'thorough' profile (tables with one: poster-4x4-feasibility, poster-9x9, poster-depth-drift)" in capsys.readouterr().err
+    assert "readme-rl-maze has no 'thorough' profile (tables with one: budget-curves, poster-4x4-feasibility, poster-9x9, poster-depth-drift)" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize(
@@ -261,3 +264,31 @@ def test_a_profile_picking_unknown_cells_is_named(tmp_path, profile, message):
     path.write_text(yaml.safe_dump(data))
     with pytest.raises(SpecError, match="unknown profiles \\['nightly'\\]"):
         load_spec(str(path))
+
+
+def test_budget_curves_say_where_each_row_reaches_the_reference(tmp_path):
+    from bench.cells import Cells
+    from bench.comparisons import budget_reach
+    from bench.report import curves_section
+
+    spec = load_spec("budget-curves")
+    cells = Cells()
+    cells[("upi", "hard-20k")] = _records("test", success=[0.5, 0.6, 0.7], score=[10.0, 11.0, 12.0])
+    cells[("maskable-ppo", "hard-5k")] = _records("test", success=[0.0, 0.0, 0.0], score=[4.0, 4.0, 4.0])
+    cells[("maskable-ppo", "hard-10k")] = _records("test", success=[0.1, 0.1, 0.1], score=[12.0, 12.0, 12.0])
+    cells[("maskable-ppo", "hard-20k")] = [None, None, None]  # missing: skipped, never a zero
+    cells[("maskable-ppo", "hard-50k")] = _records("test", success=[0.4, 0.6, 0.8], score=[12.0, 12.0, 12.0])
+    for column in ("hard-5k", "hard-200k"):
+        cells[("maskable-dqn", column)] = _records("test", success=[0.0, 0.0, 0.0], score=[1.0, 2.0, 3.0])
+    cells[("random", "hard-200k")] = _records("test", success=[0.0, 0.0, 0.0], score=[0.0, 0.0, 0.0])
+    reach = {(r.row, r.metric): r for r in budget_reach(spec, cells, "thorough")}
+    ppo, dqn = reach[("PPO (masked, tuned)", "success (test)")], reach[("DQN (masked, tuned)", "success (test)")]
+    assert (ppo.target, ppo.target_budget, ppo.reached_at, ppo.value_there) == (pytest.approx(0.6), 20000, 50000, pytest.approx(0.6))
+    assert reach[("PPO (masked, tuned)", "score (test)")].reached_at == 10000  # 12 against 11: ahead
+    assert dqn.reached_at is None and dqn.largest_budget == 200000
+    assert not any(r.row.startswith("random") for r in reach.values())  # the floor is drawn, not judged
+    page = "\n".join(curves_section(spec, cells, "thorough", tmp_path / "figures"))
+    assert "| PPO (masked, tuned) | success (test) | 0.600 at 20,000 | 50,000 (0.600) |" in page
+    assert "| DQN (masked, tuned) | success (test) | 0.600 at 20,000 | not within 200,000 |" in page
+    assert (tmp_path / "figures" / "budget-curves-curve0-success.png").stat().st_size > 0
+    assert not (tmp_path / "figures" / "budget-curves-curve1-success.png").exists()  # no 9x9 record: nothing drawn
