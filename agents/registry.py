@@ -127,6 +127,21 @@ class Agent(Protocol):
 AgentFactory = Callable[..., Agent]
 
 
+class Checkpoint(Protocol):
+    """What an agent that can resume (``resumable = True``) receives as ``learn(...,
+    checkpoint=...)``: it saves its training state when :meth:`due`, between two iterations, and
+    starts from :meth:`restore`'s state when there is one (``bench.checkpoints.RunCheckpoint``)."""
+
+    def due(self) -> bool:
+        """Whether to save now."""
+
+    def save(self, agent_state: dict[str, Any]) -> None:
+        """Store the agent's training state (anything picklable) with the run's progress."""
+
+    def restore(self) -> dict[str, Any] | None:
+        """The stored training state (global random states set back), or None: start afresh."""
+
+
 def mask_problem(agent: object, name: str, env_id: str, env_kwargs: dict[str, Any]) -> str | None:
     """Why ``agent`` (registered as ``name``) cannot run on ``env_id`` with ``env_kwargs``, or
     None: an agent that declares ``needs_action_mask`` acts only among the mask's legal actions,

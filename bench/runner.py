@@ -28,6 +28,8 @@ import torch
 
 from agents.registry import Agent, make_agent, mask_problem, supports
 from bench import versions
+from bench.checkpoints import CHECKPOINT_FOLDER, RunCheckpoint
+from bench.checkpoints import interval as checkpoint_interval
 from bench.evaluation import DEFAULT_EPISODES, EpisodeResults, run_episodes
 from bench.store import ResultStore
 from envs import num_instances
@@ -50,8 +52,8 @@ class Spec(Protocol):
     def label(self) -> str:
         """Short human-readable name."""
 
-    def execute(self, progress_position: int | None = None) -> dict[str, Any]:
-        """Compute the run's record."""
+    def execute(self, progress_position: int | None = None, checkpoints: Path | None = None) -> dict[str, Any]:
+        """Compute the run's record (resuming from its checkpoint in ``checkpoints`` where it can)."""
 
 
 @dataclass(frozen=True)
@@ -92,9 +94,9 @@ class RunSpec:
         kwargs = " ".join(f"{k}={v}" for k, v in sorted(self.env_kwargs.items()))
         return f"{self.agent} on {self.env_id}{f' [{kwargs}]' if kwargs else ''} seed {self.seed}"
 
-    def execute(self, progress_position: int | None = None) -> dict[str, Any]:
+    def execute(self, progress_position: int | None = None, checkpoints: Path | None = None) -> dict[str, Any]:
         """Train and evaluate; return the record (not yet stored). See :func:`run`."""
-        return run(self, progress_position)
+        return run(self, progress_position, checkpoints)
 
 
 def tuned_params(spec: RunSpec) -> tuple[dict[str, Any], str]:
@@ -157,8 +159,10 @@ def summarize(results: EpisodeResults) -> dict[str, float]:
     }
 
 
-def run(spec: RunSpec, progress_position: int | None = None) -> dict[str, Any]:
-    """Train and evaluate ``spec``; return its record (not yet stored)."""
+def run(spec: RunSpec, progress_position: int | None = None, checkpoints: Path | None = None) -> dict[str, Any]:
+    """Train and evaluate ``spec``; return its record (not yet stored). With ``checkpoints`` (a
+    folder) an agent that can resume (``resumable``) checkpoints there as it trains, and a run
+    whose checkpoint is found continues from it (:mod:`bench.checkpoints`)."""
     from tqdm.auto import tqdm
 
     torch.manual_seed(spec.seed)
@@ -170,25 +174,42 @@ def run(spec: RunSpec, progress_position: int | None = None) -> dict[str, Any]:
     problem = mask_problem(agent, spec.agent, spec.env_id, spec.env_kwargs)
     if problem:
         raise ValueError(problem)
-    curve: list[dict[str, Any]] = []
-    marks = [int(f * spec.steps) for f in CURVE_FRACTIONS if int(f * spec.steps) > 0]
+    # the runner's progress, as a checkpoint stores it: curve points, marks left, seconds spent
+    progress: dict[str, Any] = {
+        "curve": [], "marks": [int(f * spec.steps) for f in CURVE_FRACTIONS if int(f * spec.steps) > 0],
+        "eval_time": 0.0, "train_time": 0.0,
+    }
+    checkpoint = None
+    if checkpoints is not None and getattr(agent, "resumable", False):
+        checkpoint = RunCheckpoint(checkpoints / f"{spec.key()}.pt", lambda: runner_state(), checkpoint_interval())
+        saved = checkpoint.load()
+        if saved is not None:
+            progress |= saved
+            print(f"{spec.label()}: resuming from its checkpoint", file=sys.stderr, flush=True)
+    started, eval_before, train_before = time.perf_counter(), progress["eval_time"], progress["train_time"]
+
+    def runner_state() -> dict[str, Any]:
+        """The progress now: training time = before this session + this session's, less its evaluations."""
+        session_eval = progress["eval_time"] - eval_before
+        return progress | {"train_time": train_before + time.perf_counter() - started - session_eval}
+
+    curve, marks = progress["curve"], progress["marks"]
     bar = tqdm(
         total=spec.steps, desc=spec.label(), position=progress_position, leave=False, disable=None,
         unit="step", unit_scale=True,
     )
-    eval_time = 0.0
 
     def on_progress(steps_done: int) -> None:
-        nonlocal eval_time
         bar.update(max(0, min(steps_done, spec.steps) - bar.n))
         while marks and steps_done >= marks[0]:
             start = time.perf_counter()
             curve.append({"steps": marks.pop(0), **summarize(evaluate(agent, spec, "test"))})
-            eval_time += time.perf_counter() - start
+            progress["eval_time"] += time.perf_counter() - start
 
-    start = time.perf_counter()
-    agent.learn(spec.env_id, dict(spec.env_kwargs), spec.steps, spec.seed, on_progress)
-    train_time = time.perf_counter() - start - eval_time
+    extra = {"checkpoint": checkpoint} if checkpoint is not None else {}
+    agent.learn(spec.env_id, dict(spec.env_kwargs), spec.steps, spec.seed, on_progress, **extra)
+    train_time = runner_state()["train_time"]
+    eval_time = progress["eval_time"]
     bar.close()
     start = time.perf_counter()
     metrics = {split: summarize(evaluate(agent, spec, split)) for split in spec.splits}
@@ -247,8 +268,10 @@ def run_and_store(spec: Spec, root: str, progress_position: int | None = None) -
     """Execute ``spec`` (a :class:`RunSpec` or any spec with ``key``, ``label`` and ``execute``,
     e.g. :class:`bench.supervised.SupervisedSpec`) and write its record under ``root`` (what
     every executor calls)."""
-    record = json.loads(json.dumps(spec.execute(progress_position)))  # exactly what the file holds
+    checkpoints = Path(root) / CHECKPOINT_FOLDER
+    record = json.loads(json.dumps(spec.execute(progress_position, checkpoints)))  # exactly what the file holds
     ResultStore(root).put(record)
+    (checkpoints / f"{spec.key()}.pt").unlink(missing_ok=True)
     return record
 
 

@@ -13,6 +13,7 @@ import hashlib
 import json
 import time
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Any
 
 from agents.supervised.train import SupervisedConfig, train_and_evaluate
@@ -58,8 +59,9 @@ class SupervisedSpec:
         data = "legacy" if self.legacy else "corrected"
         return f"{self.model} on {self.size}x{self.size} mazes ({data}) seed {self.seed}"
 
-    def execute(self, progress_position: int | None = None) -> dict[str, Any]:
-        """Train and score; return the record (not yet stored)."""
+    def execute(self, progress_position: int | None = None, checkpoints: Path | None = None) -> dict[str, Any]:
+        """Train and score; return the record (not yet stored). Supervised runs take minutes and
+        keep no checkpoint: an interrupted one restarts (``checkpoints`` is not used)."""
         result = train_and_evaluate(self.config(), progress=progress_position is not None)
         metrics: dict[str, dict[str, float]] = {}
         for name, value in result.items():

@@ -10,6 +10,8 @@ seed, or take it from ``reset(options={"puzzle_index": ...})``.
 
 from __future__ import annotations
 
+import copy
+
 import difflib
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -269,6 +271,22 @@ class BatchVectorEnv(gym.vector.VectorEnv):
     def action_masks(self) -> np.ndarray:
         """``(num_envs, A)`` bool mask of the actions shown as legal."""
         return self.core.action_mask().copy()
+
+    def get_state(self) -> dict[str, Any]:
+        """A copy of everything that changes as the batch steps: the core's arrays (those it owns;
+        its views follow them), the instance drawn per sub-env and the sub-envs' generators. With
+        :meth:`set_state` on an env made with the same id and kwargs, it goes on exactly as this
+        one would (a checkpoint of a training run)."""
+        core = {name: value.copy() for name, value in vars(self.core).items() if isinstance(value, np.ndarray) and value.base is None}
+        return {"core": core, "puzzle_index": self.puzzle_index.copy(), "rngs": copy.deepcopy(self._rngs), "started": self._started}
+
+    def set_state(self, state: dict[str, Any]) -> None:
+        """Take the state :meth:`get_state` returned, in place (the core's views stay views)."""
+        for name, value in state["core"].items():
+            np.copyto(getattr(self.core, name), value)
+        self.puzzle_index[:] = state["puzzle_index"]
+        self._rngs = copy.deepcopy(state["rngs"])
+        self._started = state["started"]
 
     def lookahead(self, obs: np.ndarray, mask: np.ndarray, steps_taken: np.ndarray) -> Lookahead:
         """Every ``True`` action of ``mask`` (``(S, A)``) applied to a copy of its state

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from agents.registry import register
+from agents.registry import Checkpoint, register
 from agents.upi_trm.boards import Board, board_for_env, board_from_spec
 from agents.upi_trm.network import TinyRecursiveModel
 from agents.upi_trm.presets import resolve
@@ -24,6 +24,8 @@ class UPITRM:
     """Tiny Recursive Model trained by UPI from checker feedback (dials L_z, n, R, K, alpha)."""
 
     env_families = ("sudoku", "maze_path")
+    resumable = True
+    """A killed run resumes from its last checkpoint, between two UPI iterations."""
 
     def __init__(self, **config: Any) -> None:
         self.config = UPIConfig(**resolve(config))
@@ -52,13 +54,15 @@ class UPITRM:
         total_steps: int,
         seed: int,
         callback: Callable[[int], None] | None = None,
+        checkpoint: Checkpoint | None = None,
     ) -> None:
-        """Train on ``env_id`` for at most ``total_steps`` transitions."""
+        """Train on ``env_id`` for at most ``total_steps`` transitions (saving to and resuming
+        from ``checkpoint`` between iterations, when given)."""
         torch.manual_seed(seed)
         board = board_for_env(env_id)
         self.config = self.config.for_board(board)
         self.net = self._build(board)
-        self.stats = train(self.net, env_id, env_kwargs, total_steps, seed, self.config, callback)
+        self.stats = train(self.net, env_id, env_kwargs, total_steps, seed, self.config, callback, checkpoint)
 
     def steps_done(self) -> int:
         """Transitions used (a multiple of ``num_envs``, never above the budget)."""

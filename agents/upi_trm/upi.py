@@ -31,6 +31,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from agents.registry import Checkpoint
 from agents.upi_trm.boards import Board
 from agents.upi_trm.network import TinyRecursiveModel
 from envs import facts
@@ -280,8 +281,12 @@ def train(
     seed: int,
     cfg: UPIConfig,
     callback: Callable[[int], None] | None = None,
+    checkpoint: Checkpoint | None = None,
 ) -> TrainStats:
-    """Train ``net`` in place by UPI for at most ``total_steps`` environment transitions."""
+    """Train ``net`` in place by UPI for at most ``total_steps`` environment transitions. With
+    ``checkpoint``, the whole training state (networks, optimizer, env, generators, statistics)
+    is saved between two iterations when due, and a stored one is resumed from: the run goes on
+    exactly as if it had never stopped."""
     # ---------------------------------------------------------------- setup
     cfg = cfg.for_board(net.board)
     torch.manual_seed(seed)
@@ -296,9 +301,23 @@ def train(
     optimizer = torch.optim.Adam(net.parameters(), lr=cfg.learning_rate)
     stats = TrainStats()
     obs, info = env.reset(seed=seed)
+    saved = checkpoint.restore() if checkpoint is not None else None
+    if saved is not None:
+        env.unwrapped.set_state(saved["env"])
+        obs, info, stats = saved["obs"], saved["info"], saved["stats"]
+        net.load_state_dict(saved["net"])
+        target.load_state_dict(saved["target"])
+        optimizer.load_state_dict(saved["optimizer"])
+        generator.set_state(saved["generator"])
+        rng.bit_generator.state = saved["rng"]
     mask = info["action_mask"]
 
     while stats.steps_done + B <= total_steps:
+        if checkpoint is not None and stats.iterations and checkpoint.due():
+            checkpoint.save({
+                "env": env.unwrapped.get_state(), "obs": obs, "info": info, "stats": stats, "net": net.state_dict(), "target": target.state_dict(),
+                "optimizer": optimizer.state_dict(), "generator": generator.get_state(), "rng": rng.bit_generator.state,
+            })
         T = min(cfg.rollout_steps, (total_steps - stats.steps_done) // B)
         # ------------------------------------------------------------ 1. collect
         buf_obs = np.zeros((T, B, obs.shape[1]), dtype=np.int8)
