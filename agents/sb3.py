@@ -28,10 +28,11 @@ from typing import Any
 import numpy as np
 
 from stable_baselines3.common.base_class import BaseAlgorithm
-from stable_baselines3.common.callbacks import BaseCallback
+from stable_baselines3.common.callbacks import BaseCallback, CallbackList
 from stable_baselines3.common.logger import Logger
 
-from agents.registry import register
+from agents.registry import Checkpoint, register
+from agents.sb3_resume import ResumeCallback, restore_training
 from agents.sb3_config import ALGORITHMS, MASKABLE, check_kwargs, check_values, to_sb3_kwargs
 from agents.sb3_vecenv import SB3VectorAdapter
 from agents.trm_backbone import TRM_FAMILIES, TRM_KWARGS, MaskInObservation, trm_policy, trm_policy_kwargs, with_mask
@@ -73,6 +74,8 @@ class SB3Agent:
         """The kwargs the agent trains with, as given (JSON-able; SB3 defaults for the rest)."""
         if kwargs.get("backbone") == "trm":
             self.env_families = TRM_FAMILIES
+        self.resumable = True
+        """A killed run resumes from its last checkpoint, between two rollouts (:mod:`agents.sb3_resume`)."""
         self.needs_action_mask = algo in MASKABLE
         """Masked algorithms act only among the mask's legal actions (:func:`agents.registry.mask_problem`)."""
 
@@ -83,8 +86,10 @@ class SB3Agent:
         total_steps: int,
         seed: int,
         callback: Callable[[int], None] | None = None,
+        checkpoint: Checkpoint | None = None,
     ) -> None:
-        """Train for ``total_steps`` env transitions (SB3's ``num_timesteps``) with ``seed``."""
+        """Train for ``total_steps`` env transitions (SB3's ``num_timesteps``) with ``seed``
+        (saving to and resuming from ``checkpoint`` between rollouts, when given)."""
         kwargs = to_sb3_kwargs(self.hyperparams)
         n_envs = int(kwargs.pop("n_envs", 1))
         backbone = kwargs.pop("backbone", "mlp")
@@ -100,7 +105,16 @@ class SB3Agent:
         # a logger with no outputs: SB3's default one makes an empty SB3-<time> folder in the
         # temp directory on every learn(), one per SB3 run of `make bench`
         self.model.set_logger(Logger(folder=None, output_formats=[]))
-        self.model.learn(total_steps, callback=BudgetCallback(total_steps, callback))
+        callbacks: list[BaseCallback] = [BudgetCallback(total_steps, callback)]
+        saved = None
+        if checkpoint is not None:
+            callbacks.append(ResumeCallback(checkpoint))
+            saved = checkpoint.restore()
+            if saved is not None:
+                restore_training(self.model, saved)
+        self.model.learn(
+            total_steps - self.model.num_timesteps, callback=CallbackList(callbacks), reset_num_timesteps=saved is None
+        )
 
     def steps_done(self) -> int:
         """Transitions actually collected (the budget check stops within one vector step)."""

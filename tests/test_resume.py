@@ -1,5 +1,6 @@
 """A run killed mid-training resumes from its checkpoint and lands the record an uninterrupted
-run lands (UPI-TRM checkpoints between iterations; real processes, a real SIGKILL)."""
+run lands (UPI-TRM between iterations, SB3 agents between rollouts; real processes, a real
+SIGKILL); batched envs hand their state over exactly."""
 
 import json
 import os
@@ -15,15 +16,23 @@ SAME = ("metrics", "curve", "steps_done", "checker_calls", "training_log", "para
 """What must not differ between the resumed and the uninterrupted record (times may)."""
 
 
-def test_a_killed_run_resumes_from_its_checkpoint_to_the_same_record(tmp_path):
-    env = os.environ | {INTERVAL_VARIABLE: "0"}  # a checkpoint at every iteration
-    cmd = [sys.executable, "-m", "bench.cli", "run", "--agent", "upi-trm", "--env", "trm/Sudoku4x4-Easy-v0",
-           "--env-kwargs", "masking=cell", "rules=poster", "--steps", "4096", "--seeds", "0", "--episodes", "10",
-           "--agent-kwargs", "num_envs=8", "rollout_steps=16"]
+@pytest.mark.parametrize(
+    ("agent", "steps", "kwargs"),
+    [
+        ("upi-trm", 4096, ["num_envs=8", "rollout_steps=16"]),  # between UPI iterations
+        ("maskable-ppo", 4096, ["n_steps=64", "batch_size=32"]),  # on-policy, between rollouts
+        ("maskable-dqn", 3000, ["learning_starts=200", "buffer_size=2000", "train_freq=8"]),  # the replay buffer too
+    ],
+)
+def test_a_killed_run_resumes_from_its_checkpoint_to_the_same_record(tmp_path, agent, steps, kwargs):
+    env = os.environ | {INTERVAL_VARIABLE: "0.2"}
+    cmd = [sys.executable, "-m", "bench.cli", "run", "--agent", agent, "--env", "trm/Sudoku4x4-Easy-v0",
+           "--env-kwargs", "masking=cell", "rules=poster", "--steps", str(steps), "--seeds", "0", "--episodes", "10",
+           "--agent-kwargs", *kwargs]
     whole = subprocess.run([*cmd, "--results", str(tmp_path / "whole")], capture_output=True, text=True, env=env, timeout=600)
     assert whole.returncode == 0, whole.stderr
     cut = tmp_path / "cut"
-    os.environ[INTERVAL_VARIABLE] = "0"  # for the process kill_after_records starts
+    os.environ[INTERVAL_VARIABLE] = "0.2"  # for the process kill_after_records starts
     try:
         left = kill_after_records([*cmd, "--results", str(cut)], cut / "checkpoints", 1, timeout=300, pattern="*.pt")
     finally:
