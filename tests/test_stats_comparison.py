@@ -51,3 +51,17 @@ def test_difference_by_hand_and_against_scipy():
         random_state=1, vectorized=True,
     ).confidence_interval
     assert low == pytest.approx(reference.low, abs=0.05) and high == pytest.approx(reference.high, abs=0.05)
+
+
+def test_the_stratified_interval_of_one_task_agrees_with_scipy():
+    from bench.stats import iqm, stratified_bootstrap_ci
+
+    x = np.random.default_rng(3).normal(0.4, 0.2, 30)
+    mean_ci = scipy_stats.bootstrap((x,), np.mean, n_resamples=20000, method="percentile", random_state=2).confidence_interval
+    assert stratified_bootstrap_ci(x, reps=20000) == pytest.approx((mean_ci.low, mean_ci.high), abs=0.02)
+
+    def trimmed(a, axis):
+        return scipy_stats.trim_mean(a, 0.25, axis=axis)
+
+    iqm_ci = scipy_stats.bootstrap((x,), trimmed, n_resamples=4000, method="percentile", random_state=2).confidence_interval
+    assert stratified_bootstrap_ci(x, iqm, reps=4000) == pytest.approx((iqm_ci.low, iqm_ci.high), abs=0.02)
