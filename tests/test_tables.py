@@ -17,12 +17,11 @@ def test_every_spec_loads_and_expands_into_runs():
     assert {"readme-rl-maze", "readme-supervised-maze"} <= set(available())
     for name in available():
         spec = load_spec(name)
-        quick = spec.run_specs("quick")
-        assert len({run.key() for run in quick}) == len(quick)
-        if "full" in spec.profiles:
-            full = spec.run_specs("full")
-            assert len(full) == len(quick) * len(spec.seeds("full")) // len(spec.seeds("quick"))
-            assert len({run.key() for run in full}) == len(full)
+        for profile in spec.profiles:
+            runs = spec.run_specs(profile)
+            assert runs and len(runs) == len(spec.cells(profile)) * len(spec.seeds(profile))
+            assert len({run.key() for run in runs}) == len(runs)
+        assert len(spec.cells("quick")) == len(spec.cells())  # the smoke run touches every cell
     rl = load_spec("readme-rl-maze")
     runs = {(r.agent, r.env_id) for r in rl.run_specs("full")}
     assert ("upi-trm", "trm/MazePath8x8-v0") in runs and ("upi-trm", "trm/Maze8x8-v0") not in runs
@@ -232,7 +231,8 @@ def test_the_thorough_profile_runs_the_headline_cells_at_ten_seeds(tmp_path, cap
     runs = spec.run_specs("thorough")
     assert {r.seed for r in runs} == set(range(10))
     assert {(r.env_id, r.env_kwargs.get("masking")) for r in runs} == {
-        ("trm/Sudoku4x4-Easy-v0", "cell"), ("trm/Sudoku4x4-Hard-v0", "cell"), ("trm/Sudoku4x4-Hard-v0", "constraint")
+        ("trm/Sudoku4x4-Easy-v0", "cell"), ("trm/Sudoku4x4-Easy-v0", "constraint"),
+        ("trm/Sudoku4x4-Hard-v0", "cell"), ("trm/Sudoku4x4-Hard-v0", "constraint"),
     }
     assert {r.steps for r in runs if "Hard" in r.env_id} == {20000}
     assert not any(r.agent in ("ppo", "a2c", "dqn") for r in runs)  # the unmasked rows stay in full
@@ -240,10 +240,15 @@ def test_the_thorough_profile_runs_the_headline_cells_at_ten_seeds(tmp_path, cap
     assert drift.profiles["thorough"]["rows"] == ["poster-upi", "poster-upi-free"]
     assert {r.key() for r in drift.run_specs("thorough")} <= {r.key() for r in runs}
     page = render(spec, "thorough", collect(spec, "thorough", ResultStore(tmp_path)))
-    assert "## 4x4 Hard (6-8 empty), suite rules" in page and "## 4x4 Easy (1-4 empty), suite rules" not in page
-    assert "| PPO (no mask, tuned) |" not in page
-    assert main(["report", "readme-rl-maze", "--profile", "thorough", "--results", str(tmp_path)]) == 2
-    assert "readme-rl-maze has no 'thorough' profile (tables with one: budget-curves, poster-4x4-feasibility, poster-9x9, poster-depth-drift)" in capsys.readouterr().err
+    assert "## 4x4 Hard (6-8 empty), suite rules" in page and "| PPO (no mask, tuned) |" not in page
+    full = render(spec, "full", collect(spec, "full", ResultStore(tmp_path)))  # the poster's MDP only
+    assert "## 4x4 Hard (6-8 empty), the poster's MDP" in full and "## 4x4 Hard (6-8 empty), suite rules" not in full
+    assert "| PPO (no mask, tuned) |" in full
+    argv = ["readme-supervised-maze", "--profile", "thorough", "--results", str(tmp_path), "--out", str(tmp_path / "out")]
+    assert main(["report", *argv]) == 2
+    assert "readme-supervised-maze has no 'thorough' profile (tables with one: budget-curves, fair-baselines, " \
+        "poster-4x4-feasibility, poster-9x9, poster-depth-drift, readme-rl-maze)" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
 
 
 @pytest.mark.parametrize(
