@@ -116,11 +116,19 @@ def verdict_counts(spec: TableSpec, cells: Cells) -> Counter:
     return Counter(j.verdict for column in spec.columns for j in judgements(spec, column, cells))
 
 
+def head_to_head_counts(spec: TableSpec, cells: Cells) -> Counter:
+    """How often the table's UPI-TRM rows are ahead of, behind, or not told apart from the
+    strongest baseline of a column (per row, column and metric), by :class:`bench.verdicts.Comparison`."""
+    from bench.comparisons import head_to_head
+
+    return Counter(r.comparison for column in spec.columns for r in head_to_head(spec, column, cells))
+
+
 def index_page(specs: list[TableSpec], profile: str, cells: dict[str, Cells], walls: list[Wall], extra: list[str]) -> str:
     """``index.md``: one line per table written, with its claims' verdicts, its runs (current,
     stale, missing) and its compute, and the wall time (``cells`` from :func:`collect_all`,
     ``walls`` from :func:`wall_times`)."""
-    from bench.verdicts import Verdict
+    from bench.verdicts import Comparison, Verdict
 
     lines = ["# trm-bench reports", "", f"Profile `{profile}`. Every page is generated from run records by `bench report`.", ""]
     rows = []
@@ -130,8 +138,14 @@ def index_page(specs: list[TableSpec], profile: str, cells: dict[str, Cells], wa
         verdicts = " / ".join(str(counts[v]) for v in (Verdict.HOLDS, Verdict.DOES_NOT_HOLD, Verdict.INCONCLUSIVE))
         have = f"{runs.count('fresh')} / {runs.count('stale')} / {runs.count('missing')}"
         compute = f"(runs of {spec.runs_table})" if spec.runs_table else f"{compute_minutes(runs):.1f} min"
-        rows.append([f"[{spec.title}]({spec.name}.md)", verdicts, have, compute])
-    lines += table(["table", "claims: holds / does not hold / inconclusive", "runs: current / stale / missing", "compute"], rows)
+        versus = head_to_head_counts(spec, runs)
+        h2h = " / ".join(str(versus[c]) for c in (Comparison.AHEAD, Comparison.NOT_TOLD_APART, Comparison.BEHIND)) if versus else "-"
+        rows.append([f"[{spec.title}]({spec.name}.md)", verdicts, h2h, have, compute])
+    headers = [
+        "table", "claims: holds / does not hold / inconclusive",
+        "UPI-TRM vs the strongest baseline: ahead / not told apart / behind", "runs: current / stale / missing", "compute",
+    ]
+    lines += table(headers, rows)
     lines += wall_sentence(walls)
     if extra:
         lines += ["", "Other pages:", ""]

@@ -297,3 +297,17 @@ def test_budget_curves_say_where_each_row_reaches_the_reference(tmp_path):
     assert "| DQN (masked, tuned) | success (test) | 0.600 at 20,000 | not within 200,000 |" in page
     assert (tmp_path / "figures" / "budget-curves-curve0-success.png").stat().st_size > 0
     assert not (tmp_path / "figures" / "budget-curves-curve1-success.png").exists()  # no 9x9 record: nothing drawn
+
+
+def test_the_index_counts_where_upi_trm_stands(tmp_path):
+    from bench.cells import Cells
+    from bench.pages import head_to_head_counts, index_page
+    from bench.verdicts import Comparison
+
+    spec = load_spec("fair-baselines")
+    cells = Cells()
+    cells[("maskable-ppo", "hard-cell")] = _records("test", success=[0.0, 0.0, 0.0], score=[6.0, 7.0, 8.0])
+    cells[("upi", "hard-cell")] = _records("test", success=[0.8, 0.9, 0.85], score=[6.5, 7.0, 7.5])
+    assert head_to_head_counts(spec, cells) == {Comparison.AHEAD: 1, Comparison.NOT_TOLD_APART: 1}
+    page = index_page([spec], "full", {spec.name: cells}, [], [])
+    assert "ahead / not told apart / behind" in page and "| 1 / 1 / 0 |" in page
