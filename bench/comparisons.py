@@ -191,6 +191,8 @@ class BudgetReach:
     lie below it), or None within the curve."""
     value_there: float | None
     largest_budget: int
+    one_seed: bool = False
+    """Every budget compared had a single seed on a side: no interval, no answer."""
 
 
 def curve_columns(spec: TableSpec, curve: Curve, profile: str) -> list[tuple[int, Column]]:
@@ -216,17 +218,21 @@ def budget_reach(spec: TableSpec, cells: Cells, profile: str) -> list[BudgetReac
             for row in spec.rows:
                 if row.id == spec.curves.ours or row.trivial:
                     continue
-                reached, value = None, None
+                reached, value, compared = None, None, []
                 for steps, column in budgets:
                     values = metric_values(cells.get((row.id, column.id)), column.claim_split, metric)
                     if values is None:
                         continue
                     _, low, high = difference_interval(values, target)
-                    if compare_gap(low, high, min(len(values), len(target))) in (Comparison.AHEAD, Comparison.NOT_TOLD_APART):
+                    compared.append(compare_gap(low, high, min(len(values), len(target))))
+                    if compared[-1] in (Comparison.AHEAD, Comparison.NOT_TOLD_APART):
                         reached, value = steps, float(values.mean())
                         break
+                if not compared:
+                    continue  # the row has no run on this curve
                 out.append(
                     BudgetReach(curve.name, row.label, f"{metric} ({reference.claim_split})", float(target.mean()),
-                                budgets[[c.id for _, c in budgets].index(reference.id)][0], reached, value, budgets[-1][0])
+                                budgets[[c.id for _, c in budgets].index(reference.id)][0], reached, value, budgets[-1][0],
+                                one_seed=all(c is Comparison.ONE_SEED for c in compared))
                 )
     return out

@@ -355,7 +355,8 @@ def curves_section(spec: TableSpec, cells: Cells, profile: str, figures: Path | 
                 lines += [f"![{curve.name} {metric}]({figures.name}/{path.name})", ""]
         rows = [
             [r.row, r.metric, f"{number(r.target)} at {r.target_budget:,}",
-             f"{r.reached_at:,} ({number(r.value_there)})" if r.reached_at is not None else f"not within {r.largest_budget:,}"]
+             f"{r.reached_at:,} ({number(r.value_there)})" if r.reached_at is not None
+             else "one seed: no interval" if r.one_seed else f"not within {r.largest_budget:,}"]
             for r in reach if r.curve == curve.name
         ]
         if rows:

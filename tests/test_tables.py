@@ -292,6 +292,12 @@ def test_budget_curves_say_where_each_row_reaches_the_reference(tmp_path):
     assert reach[("PPO (masked, tuned)", "score (test)")].reached_at == 10000  # 12 against 11: ahead
     assert dqn.reached_at is None and dqn.largest_budget == 200000
     assert not any(r.row.startswith("random") for r in reach.values())  # the floor is drawn, not judged
+    assert not any(r.curve.startswith("9x9") for r in reach.values())  # no 9x9 run: no answer there
+    cells[("maskable-ppo-trm", "hard-5k")] = _records("test", success=[0.0], score=[1.0])
+    single = [r for r in budget_reach(spec, cells, "thorough") if r.row == "PPO (masked, UPI-TRM's network)"]
+    assert single and all(r.one_seed and r.reached_at is None for r in single)
+    page = "\n".join(curves_section(spec, cells, "thorough", None))
+    assert "| PPO (masked, UPI-TRM's network) | success (test) | 0.600 at 20,000 | one seed: no interval |" in page
     page = "\n".join(curves_section(spec, cells, "thorough", tmp_path / "figures"))
     assert "| PPO (masked, tuned) | success (test) | 0.600 at 20,000 | 50,000 (0.600) |" in page
     assert "| DQN (masked, tuned) | success (test) | 0.600 at 20,000 | not within 200,000 |" in page
