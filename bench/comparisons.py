@@ -210,7 +210,7 @@ def budget_reach(spec: TableSpec, cells: Cells, profile: str) -> list[BudgetReac
     out = []
     for curve in spec.curves.curves:
         budgets = curve_columns(spec, curve, profile)
-        reference = next(c for _, c in budgets if c.id == curve.reference)
+        reference_budget, reference = next((steps, c) for steps, c in budgets if c.id == curve.reference)
         for metric in spec.curves.metrics:
             target = metric_values(cells.get((spec.curves.ours, reference.id)), reference.claim_split, metric)
             if target is None:
@@ -232,7 +232,7 @@ def budget_reach(spec: TableSpec, cells: Cells, profile: str) -> list[BudgetReac
                     continue  # the row has no run on this curve
                 out.append(
                     BudgetReach(curve.name, row.label, f"{metric} ({reference.claim_split})", float(target.mean()),
-                                budgets[[c.id for _, c in budgets].index(reference.id)][0], reached, value, budgets[-1][0],
+                                reference_budget, reached, value, budgets[-1][0],
                                 one_seed=all(c is Comparison.ONE_SEED for c in compared))
                 )
     return out

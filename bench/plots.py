@@ -38,16 +38,25 @@ def learning_curves(rows: list[tuple[str, list[dict[str, Any] | None]]], metric:
                 points.append({"row": label, "transitions": point["steps"], metric: point[metric]})
     if not points and not levels:
         return False
+    _lines_and_levels(points, metric, levels, title, path, log_x=False)
+    return True
+
+
+def _lines_and_levels(
+    points: list[dict[str, Any]], metric: str, levels: list[tuple[str, float]], title: str, path: Path, log_x: bool
+) -> None:
+    """``metric`` against ``transitions``, one line per ``row`` of ``points`` (mean and 95%
+    bootstrap band over seeds), ``levels`` as dashed horizontal lines; saved to ``path``."""
     fig, ax = plt.subplots(figsize=(6.5, 3.8))
     if points:
-        frame = pd.DataFrame(points)
-        sns.lineplot(frame, x="transitions", y=metric, hue="row", errorbar=("ci", 95), n_boot=500, seed=0, marker="o", ax=ax)
+        sns.lineplot(pd.DataFrame(points), x="transitions", y=metric, hue="row", errorbar=("ci", 95), n_boot=500, seed=0, marker="o", ax=ax)
     for (label, level), colour in zip(levels, sns.color_palette("dark", len(levels))):
         ax.axhline(level, linestyle="--", linewidth=1, color=colour, label=label)
+    if log_x:
+        ax.set_xscale("log")
     ax.set_title(title, fontsize=9)
     ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     _save(fig, path)
-    return True
 
 
 def budget_curves(points: list[dict[str, Any]], metric: str, levels: list[tuple[str, float]], title: str, path: Path) -> bool:
@@ -56,14 +65,7 @@ def budget_curves(points: list[dict[str, Any]], metric: str, levels: list[tuple[
     band over seeds), with ``levels`` as dashed horizontal lines (the level to reach)."""
     if not points:
         return False
-    fig, ax = plt.subplots(figsize=(6.5, 3.8))
-    sns.lineplot(pd.DataFrame(points), x="transitions", y=metric, hue="row", errorbar=("ci", 95), n_boot=500, seed=0, marker="o", ax=ax)
-    for (label, level), colour in zip(levels, sns.color_palette("dark", len(levels))):
-        ax.axhline(level, linestyle="--", linewidth=1, color=colour, label=label)
-    ax.set_xscale("log")
-    ax.set_title(title, fontsize=9)
-    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
-    _save(fig, path)
+    _lines_and_levels(points, metric, levels, title, path, log_x=True)
     return True
 
 
