@@ -12,15 +12,19 @@ Each trial trains the sampled configuration with ``seeds`` seeds (default 2: ``s
 ``seed + 1``, ...) for ``steps`` env transitions and scores it on the **validation** split
 (``episodes`` episodes per seed, never the test split). Its value is::
 
-    value = mean over seeds of [ success + clip((score - floor) / (ceiling - floor), 0, 1) / (2 * S * E) ]
+    value = mean over seeds of [ success + squash((score - floor) / (ceiling - floor)) / (2 * S * E) ]
+    squash(x) = min(x, 1) at or above the floor (x >= 0), x / (1 - x) below it
 
 with ``success`` the share of the seed's E episodes solved, ``score`` their mean final checker
 score, S the seeds per trial, ``floor`` the mean final score of uniform-random legal play on the
 whole validation split under the same masking and rules (:func:`random_floor`, measured once
 per study, a study user attribute) and ``ceiling`` the env's best score, what the exact solver
-reaches (:func:`best_score`). The score term adds at most ``1 / (2 S E)``, half of what one more
-solved episode adds to the seed mean (``1 / (S E)``): one more solved episode always outranks
-any score gain, and where nothing is solved (9x9) the score still ranks the trials.
+reaches (:func:`best_score`). The score term lies in ``(-1 / (2 S E), 1 / (2 S E)]``, a range
+narrower than what one more solved episode adds to the seed mean (``1 / (S E)``): one more solved
+episode always outranks any score gain, and where nothing is solved (9x9) the score still ranks
+the trials. Below the floor the term keeps ranking them too: an unmasked agent under the suite's
+rules, which penalise illegal moves, ends below random legal play in every trial, and a term
+clipped at the floor (:data:`CLIPPED_OBJECTIVE`, the formula before) left such a study no signal.
 Intermediate values at 25/50/75% of each seed's budget (the mean over the seeds trained so far,
 at the trial's cumulative transitions) feed a median pruner.
 
@@ -69,8 +73,14 @@ EVAL_FRACTIONS = (0.25, 0.5, 0.75)
 """Budget fractions of the intermediate (prunable) evaluations of each seed."""
 FLOOR_EPISODES = 1000
 """At least this many random-masked episodes measure a study's floor (every val puzzle alike)."""
-OBJECTIVE = "mean over seeds of success + clip((score - floor) / (ceiling - floor), 0, 1) / (2 * seeds * episodes)"
+OBJECTIVE = (
+    "mean over seeds of success + squash((score - floor) / (ceiling - floor)) / (2 * seeds * episodes), "
+    "squash(x) = min(x, 1) for x >= 0, x / (1 - x) below the floor"
+)
 """The objective's formula, as provenance and the report state it (see the module docstring)."""
+CLIPPED_OBJECTIVE = "mean over seeds of success + clip((score - floor) / (ceiling - floor), 0, 1) / (2 * seeds * episodes)"
+"""The former objective: every score below the floor counted as the floor's. A study scored with it
+moves to :data:`OBJECTIVE` when none of its seeds ended below the floor (:func:`carry_over`)."""
 DEFAULT_SEEDS = 2
 DEFAULT_TRIALS = {"4x4": 30, "9x9": 20, "maze": 30}
 """Finished trials per study by board: 30 on 4x4, 20 on 9x9 (a 9x9 trial costs more), 30 on the
@@ -186,10 +196,13 @@ class TuneSpec:
 
 
 def normalised_score(score: float, floor: float, ceiling: float) -> float:
-    """``clip((score - floor) / (ceiling - floor), 0, 1)``; 0 when the floor reaches the ceiling."""
+    """``x = (score - floor) / (ceiling - floor)`` squashed into ``(-1, 1]``: ``min(x, 1)`` at or
+    above the floor, ``x / (1 - x)`` below it (increasing, above -1); 0 when the floor reaches the
+    ceiling."""
     if ceiling <= floor:
         return 0.0
-    return float(np.clip((score - floor) / (ceiling - floor), 0.0, 1.0))
+    x = (score - floor) / (ceiling - floor)
+    return float(min(x, 1.0) if x >= 0 else x / (1.0 - x))
 
 
 def seed_value(success: float, score: float, floor: float, ceiling: float, seeds: int, episodes: int) -> float:
@@ -313,6 +326,8 @@ def open_study(spec: TuneSpec, worker: int = 0) -> optuna.Study:
         )
     except Exception as err:
         raise TuneError(f"cannot open Optuna storage {spec.storage_url!r}: {type(err).__name__}: {' '.join(str(err).split())}") from err
+    if study.user_attrs.get("objective") == CLIPPED_OBJECTIVE:
+        carry_over(study, spec.storage_url)
     attrs = study.user_attrs
     for key, value in spec.identity().items():
         if key not in attrs:
@@ -328,6 +343,29 @@ def open_study(spec: TuneSpec, worker: int = 0) -> optuna.Study:
         study.set_user_attr("floor", random_floor(spec.env_id, spec.env_kwargs))
         study.set_user_attr("ceiling", best_score(spec.env_id))
     return study
+
+
+def carry_over(study: optuna.Study, storage_url: str) -> None:
+    """Move a study scored with :data:`CLIPPED_OBJECTIVE` to :data:`OBJECTIVE` (the study user
+    attribute ``objective_carried_from`` says so) when no seed of its trials ended below the
+    floor: there the two formulas give every trial the same value. The median pruner's earlier
+    decisions used the clipped intermediate values.
+
+    :raises TuneError: some seed ended below the floor, where the formulas differ (the study must
+        be deleted and tuned again).
+    """
+    floor = study.user_attrs.get("floor")
+    below = 0 if floor is None else sum(
+        r["score"] < floor for t in study.get_trials(deepcopy=False) for r in t.user_attrs.get("per_seed") or []
+    )
+    if below:
+        raise TuneError(
+            f"study {study.study_name!r} was scored with the objective clipped at the floor and {below} of its seeds ended "
+            f"below the floor, where the current objective ranks them; delete it to tune it again "
+            f"(optuna delete-study --study-name {study.study_name} --storage {storage_url})"
+        )
+    study.set_user_attr("objective", OBJECTIVE)
+    study.set_user_attr("objective_carried_from", CLIPPED_OBJECTIVE)
 
 
 def outcome(trial: optuna.trial.FrozenTrial) -> str:
@@ -447,24 +485,27 @@ def git_commit() -> str:
     return out.stdout.strip() if out.returncode == 0 and out.stdout.strip() else "unknown"
 
 
-def _same_result(path: Path, payload: dict[str, Any]) -> bool:
-    """Whether the tuned file at ``path`` holds ``payload`` but for its date and commit."""
+def _tuning_stamp(path: Path, payload: dict[str, Any]) -> dict[str, Any] | None:
+    """The date and commit of the tuned file at ``path`` when it holds the same result as
+    ``payload`` (study, best trial and value, params): those of the tuning, which a later rerun
+    that found the study finished keeps. None: no such file."""
     try:
         old = yaml.safe_load(path.read_text())
     except (OSError, yaml.YAMLError):
-        return False
-    stamp = ("date", "commit")
+        return None
+    result = ("study", "best_trial", "best_value", "params")
     round_trip = yaml.safe_load(yaml.safe_dump(payload, sort_keys=False, width=200))
-    return isinstance(old, dict) and {k: v for k, v in old.items() if k not in stamp} == {
-        k: v for k, v in round_trip.items() if k not in stamp
-    }
+    if not isinstance(old, dict) or any(old.get(k) != round_trip[k] for k in result):
+        return None
+    return {k: old[k] for k in ("date", "commit") if k in old}
 
 
 def write_tuned(study: optuna.Study, spec: TuneSpec, root: Path | None = None) -> Path:
     """Write the best trial's kwargs to ``sweeps/tuned/<env id>/<regime slug>/<name>.yaml`` with
     the study's provenance (:mod:`sweeps.hyperparams` checks it when the file is read). A file
-    that already says the same of the study is left as it is, so its date and commit stay those
-    of the tuning, not of a later rerun that found the study finished."""
+    that already holds the study's result keeps its date and commit, those of the tuning, not of
+    a later rerun that found the study finished (which may still update its other fields, such as
+    the objective of a carried-over study)."""
     done = counts(study, spec.trials)
     best = best_trial(study, spec.trials)
     if best is None:
@@ -490,10 +531,12 @@ def write_tuned(study: optuna.Study, spec: TuneSpec, root: Path | None = None) -
         "commit": git_commit(),
         "params": best.user_attrs["kwargs"],
     }
-    if path.exists() and _same_result(path, payload):
+    payload |= _tuning_stamp(path, payload) or {}
+    text = f"# Tuned by `bench tune` (study {spec.study_name})\n" + yaml.safe_dump(payload, sort_keys=False, width=200)
+    if path.exists() and path.read_text() == text:
         return path
     tmp = path.with_suffix(".yaml.tmp")
-    tmp.write_text(f"# Tuned by `bench tune` (study {spec.study_name})\n" + yaml.safe_dump(payload, sort_keys=False, width=200))
+    tmp.write_text(text)
     tmp.replace(path)
     return path
 
@@ -575,6 +618,10 @@ def _study_lines(study: optuna.Study, legacy: bool) -> list[str]:
         )
         if a.get("fixed"):
             lines.append(f"- held fixed (the table row's network): `{a['fixed']}`")
+        if a.get("objective") == CLIPPED_OBJECTIVE:
+            lines.append(f"- scored with the former objective, `{CLIPPED_OBJECTIVE}`: its seeds below the floor all count as the floor's (tune it again)")
+        elif a.get("objective_carried_from"):
+            lines.append("- scored first with the objective clipped at the floor; no seed ended below the floor, so every value is the same under the current one")
     best = best_trial(study, a.get("target_trials"))
     if best is None:
         return lines + ["- no complete trial", ""]

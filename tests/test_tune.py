@@ -15,6 +15,7 @@ from envs import facts
 from sweeps import spaces
 from sweeps.hyperparams import NO_FILE, TUNED_DIR, Regime, load_tuned, regime_of
 from sweeps.tune import (
+    CLIPPED_OBJECTIVE,
     OBJECTIVE,
     best_trial,
     TuneError,
@@ -57,13 +58,20 @@ def test_one_more_solved_episode_outranks_any_score_gain():
         worse = [(solved // 2 / episodes, ceiling + 5), ((solved - solved // 2) / episodes, ceiling)]  # best possible scores
         better = [((solved // 2 + 1) / episodes, floor - 5), ((solved - solved // 2) / episodes, floor)]  # one more solved, worst scores
         assert trial_value(better, floor, ceiling, episodes) > trial_value(worse, floor, ceiling, episodes)
-    # where nothing is solved the score still ranks the trials
+        far_below = [((solved // 2 + 1) / episodes, -1e9), ((solved - solved // 2) / episodes, -1e9)]
+        assert trial_value(far_below, floor, ceiling, episodes) > trial_value(worse, floor, ceiling, episodes)
+    # where nothing is solved the score still ranks the trials, below the floor too
     assert trial_value([(0, 14.0), (0, 14.0)], floor, ceiling, episodes) > trial_value([(0, 12.0), (0, 12.0)], floor, ceiling, episodes) > 0
+    assert 0 > trial_value([(0, 9.0), (0, 9.0)], floor, ceiling, episodes) > trial_value([(0, 5.0), (0, 5.0)], floor, ceiling, episodes)
 
 
 def test_score_is_normalised_between_floor_and_ceiling():
     assert normalised_score(13.0, 10.0, 16.0) == pytest.approx(0.5)
-    assert normalised_score(9.0, 10.0, 16.0) == 0.0 and normalised_score(17.0, 10.0, 16.0) == 1.0
+    assert normalised_score(17.0, 10.0, 16.0) == 1.0
+    # below the floor it keeps ranking: x / (1 - x), increasing and above -1
+    assert normalised_score(7.0, 10.0, 16.0) == pytest.approx(-0.5 / 1.5)
+    assert normalised_score(-1e9, 10.0, 16.0) > -1.0
+    assert normalised_score(4.0, 10.0, 16.0) < normalised_score(7.0, 10.0, 16.0) < normalised_score(10.0, 10.0, 16.0) == 0.0
     assert normalised_score(16.0, 16.0, 16.0) == 0.0  # a floor at the ceiling leaves success alone
     assert seed_value(0.1, 13.0, 10.0, 16.0, seeds=2, episodes=50) == pytest.approx(0.1 + 0.5 / 200)
     assert trial_value([(0.1, 13.0), (0.0, 16.0)], 10.0, 16.0, 50) == pytest.approx((0.1 + 0.5 / 200 + 1 / 200) / 2)
@@ -156,6 +164,28 @@ def test_a_study_made_with_another_space_budget_or_seeds_is_refused(tmp_path):
         open_study(spec_for(tmp_path / "b.db", 1, seeds=3))
 
 
+def test_a_study_scored_with_the_clipped_objective_carries_over_only_where_nothing_was_below_the_floor(study2, tmp_path):
+    import shutil
+
+    db = tmp_path / "old.db"
+    shutil.copy(study2, db)
+    spec = spec_for(db, 2)
+    study = optuna.load_study(study_name=spec.study_name, storage=spec.storage_url)
+    study.set_user_attr("objective", CLIPPED_OBJECTIVE)
+    floor = study.user_attrs["floor"]
+    lowest = min(r["score"] for t in study.trials for r in t.user_attrs["per_seed"])
+    before = [t.value for t in study.trials]
+    study.set_user_attr("floor", min(floor, lowest))  # every seed at or above the floor: the values stand
+    opened = open_study(spec)
+    assert opened.user_attrs["objective"] == OBJECTIVE and opened.user_attrs["objective_carried_from"] == CLIPPED_OBJECTIVE
+    assert [t.value for t in opened.trials] == before and "no seed ended below the floor" in tuning_report(spec.storage_url)
+    opened.set_user_attr("objective", CLIPPED_OBJECTIVE)
+    opened.set_user_attr("floor", lowest + 1.0)  # now some seed ended below it
+    assert "scored with the former objective" in tuning_report(spec.storage_url)
+    with pytest.raises(TuneError, match=r"clipped at the floor and \d+ of its seeds ended below the floor.*optuna delete-study"):
+        open_study(spec)
+
+
 def test_the_tuned_file_carries_provenance_and_the_runner_reads_it_for_its_regime_only(study2, tmp_path, monkeypatch):
     spec = spec_for(study2, 2)
     study = optuna.load_study(study_name=spec.study_name, storage=spec.storage_url)
@@ -171,11 +201,14 @@ def test_the_tuned_file_carries_provenance_and_the_runner_reads_it_for_its_regim
     # a rerun that finds the study as it was keeps the file, its tuning's date and commit with it
     path.write_text(path.read_text().replace(f"commit: {data['commit']}", "commit: the-tuning-commit"))
     assert write_tuned(study, spec, root=root) == path and yaml.safe_load(path.read_text())["commit"] == "the-tuning-commit"
-    study.set_user_attr("floor", data["floor"] - 1.0)  # the study says something else now: rewritten
+    study.set_user_attr("floor", data["floor"] - 1.0)  # another field, the same result: updated, the stamp kept
     write_tuned(study, spec, root=root)
-    assert yaml.safe_load(path.read_text())["commit"] == data["commit"]
+    again = yaml.safe_load(path.read_text())
+    assert again["floor"] == data["floor"] - 1.0 and again["commit"] == "the-tuning-commit"
     study.set_user_attr("floor", data["floor"])
+    path.write_text(path.read_text().replace(f"best_trial: {data['best_trial']}", "best_trial: 99"))  # another result
     write_tuned(study, spec, root=root)
+    assert yaml.safe_load(path.read_text()) == data
 
     monkeypatch.setenv("TRM_BENCH_TUNED_DIR", str(root))
     poster = RunSpec("ppo", ENV, 64, 0, dict(POSTER))
