@@ -146,6 +146,9 @@ def build_parser() -> argparse.ArgumentParser:
     table.add_argument("--jobs", type=positive_int, default=1, help="parallel runs (one torch thread each)")
     table.add_argument("--executor", choices=["local", "ray"], default="local", help="where runs execute")
     table.add_argument("--address", default=None, help="Ray cluster address (default: a local Ray)")
+    table.add_argument("--dry-run", action="store_true",
+                       help="say which runs are current, stale or missing and how long computing them would take "
+                            "(estimated from the records' run times), then stop")
 
     sup = sub.add_parser("supervised", help="train maze path predictors (the TRM README's supervised table)")
     sup.add_argument("--model", nargs="+", default=["cnn", "trm"], help="cnn, transformer, trm")

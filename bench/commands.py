@@ -164,7 +164,7 @@ def table_command(args: argparse.Namespace, compute: bool) -> int:
     """``bench table`` (``compute``) and ``bench report``: see :func:`bench.publish.table_pages`."""
     from pathlib import Path
 
-    from bench.publish import PublishError, table_pages
+    from bench.publish import PublishError, plan_line, table_pages
     from bench.store import SHIPPED_RECORDS, ResultStore
 
     specs = load_table_specs(args.names)
@@ -181,6 +181,9 @@ def table_command(args: argparse.Namespace, compute: bool) -> int:
         raise UsageError("--agent-kwargs configures the agent of --add-agent; name one")
     store = ResultStore(args.results, None if args.records == "none" else args.records or SHIPPED_RECORDS)
     try:
+        if getattr(args, "dry_run", False):
+            print(plan_line(specs, args.profile, store, args.jobs, add))
+            return 0
         written = table_pages(specs, args.profile, store, Path(args.out), compute, getattr(args, "jobs", 1),
                               getattr(args, "executor", "local"), getattr(args, "address", None), add)
     except (PublishError, RuntimeError) as err:

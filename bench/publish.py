@@ -49,21 +49,25 @@ def added_agent_spec(spec: TableSpec, agent: str, agent_config: dict[str, Any]) 
     return spec.with_agent(agent, agent_config, columns)
 
 
-def plan(specs: list[TableSpec], profile: str, store: ResultStore, rows: tuple[str, ...] | None = None) -> tuple[list, int, str]:
-    """The runs of ``specs`` (only those of ``rows`` if given), costliest first, how many of them
-    need computing, and a line saying how many are current, stale (by component) and missing."""
+def plan(specs: list[TableSpec], profile: str, store: ResultStore, jobs: int,
+         rows: tuple[str, ...] | None = None) -> tuple[list, list, str]:
+    """The runs of ``specs`` (only those of ``rows`` if given), costliest first, those of them
+    that need computing, and a line saying how many are current, stale (by component) and
+    missing, with the estimated wall time of the others on ``jobs`` workers (:mod:`bench.timing`)."""
+    from bench.timing import estimate
+
     runs = list({run.key(): run for spec in specs for run in spec.run_specs(profile, rows)}.values())
     runs.sort(key=estimated_cost, reverse=True)
     lookups = [store.lookup(run) for run in runs]
     status = Counter(lookup.status for lookup in lookups)
     changed = Counter(c for lookup in lookups for c in lookup.stale)
     why = f" ({', '.join(f'{c} changed in {n}' for c, n in sorted(changed.items()))})" if changed else ""
-    todo = status["stale"] + status["missing"]
+    pending = [run for run, lookup in zip(runs, lookups) if lookup.status != "fresh"]
     line = (
         f"{len(runs)} runs: {status['fresh']} current, {status['stale']} stale{why}, {status['missing']} missing; "
-        + (f"computing {todo}" if todo else "nothing to compute")
+        + (f"computing {len(pending)}, {estimate(pending, store, jobs).line()}" if pending else "nothing to compute")
     )
-    return runs, todo, line
+    return runs, pending, line
 
 
 def run_tables(specs: list[TableSpec], profile: str, store: ResultStore, jobs: int, executor: str, address: str | None,
@@ -72,10 +76,10 @@ def run_tables(specs: list[TableSpec], profile: str, store: ResultStore, jobs: i
     session in the results folder (a killed session counts up to its last record)."""
     from bench.executors import execute
 
-    runs, pending, line = plan(specs, profile, store, rows)
+    runs, pending, line = plan(specs, profile, store, jobs, rows)
     print(line, file=sys.stderr, flush=True)
     sessions = store.sessions(profile)
-    session = {"started": time.time(), "ended": None, "runs": pending, "jobs": jobs}
+    session = {"started": time.time(), "ended": None, "runs": len(pending), "jobs": jobs}
     if pending:
         store.put_sessions(profile, sessions + [session])
     execute(runs, store, jobs, executor, address, cost=estimated_cost)
@@ -118,14 +122,27 @@ def write_reports(specs: list[TableSpec], profile: str, store: ResultStore, out:
     return written + [out / "performance.md", out / "index.md"]
 
 
+def with_added_agent(specs: list[TableSpec], add_agent: tuple[str, dict[str, Any]] | None) -> tuple[list[TableSpec], tuple[str, ...] | None]:
+    """The specs, each with a row for ``add_agent`` (name, config) if given, and the rows to
+    compute (only the added one; None: all)."""
+    if add_agent is None:
+        return specs, None
+    return [added_agent_spec(spec, *add_agent) for spec in specs], (ADDED_ROW,)
+
+
+def plan_line(specs: list[TableSpec], profile: str, store: ResultStore, jobs: int = 1,
+              add_agent: tuple[str, dict[str, Any]] | None = None) -> str:
+    """What ``bench table --dry-run`` says: the runs current, stale and missing, and the
+    estimated wall time of computing the others (nothing is computed or written)."""
+    specs, rows = with_added_agent(specs, add_agent)
+    return plan(specs, profile, store, jobs, rows)[2]
+
+
 def table_pages(specs: list[TableSpec], profile: str, store: ResultStore, out: Path, compute: bool, jobs: int = 1,
                 executor: str = "local", address: str | None = None, add_agent: tuple[str, dict[str, Any]] | None = None) -> list[Path]:
     """What ``bench table`` (``compute=True``) and ``bench report`` do: with ``add_agent``
     (name, config) every spec gets a row for that agent and only its runs are computed."""
-    rows = None
-    if add_agent is not None:
-        specs = [added_agent_spec(spec, *add_agent) for spec in specs]
-        rows = (ADDED_ROW,)
+    specs, rows = with_added_agent(specs, add_agent)
     if compute:
         run_tables(specs, profile, store, jobs, executor, address, rows)
     return write_reports(specs, profile, store, out)

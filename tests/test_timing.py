@@ -1,0 +1,96 @@
+"""`bench table --dry-run`: how long computing a table's runs would take, from the run times of
+real records, without computing anything."""
+
+import json
+
+import pytest
+import torch
+import yaml
+
+from bench.cli import main
+from bench.runner import RunSpec, run
+from bench.store import ResultStore
+from bench.tables import estimated_cost
+from bench.timing import estimate, makespan
+
+ENV = "trm/Sudoku4x4-Easy-v0"
+CELL = {"masking": "cell"}
+
+
+def test_makespan_hands_each_run_to_the_first_free_worker():
+    assert makespan([5, 4, 3, 3], jobs=2) == 8  # 5 | 4, then 3 after the 4 (7), then 3 after the 5 (8)
+    assert makespan([5, 4, 3, 3], jobs=1) == 15
+    assert makespan([5, 4, 3, 3], jobs=8) == 5
+    assert makespan([1, 1, 1, 10], jobs=2) == 11  # in the order given, not rearranged
+    assert makespan([], jobs=2) == 0
+
+
+@pytest.fixture(scope="module")
+def timed(tmp_path_factory):
+    """A results folder with two real records: PPO and random legal play on 4x4 Easy."""
+    torch.set_num_threads(1)
+    store = ResultStore(tmp_path_factory.mktemp("results"))
+    ppo = RunSpec("ppo", ENV, 256, 0, dict(CELL), {"n_steps": 64, "batch_size": 32}, episodes=5)
+    rand = RunSpec("random-masked", ENV, 256, 0, dict(CELL), episodes=5)
+    records = {spec.agent: store.put(run(spec)) for spec in (ppo, rand)}
+    return store, ppo, {agent: json.loads(path.read_text()) for agent, path in records.items()}
+
+
+def seconds(record):
+    return record["train_time_s"] + record["eval_time_s"]
+
+
+def test_each_run_is_timed_by_the_most_specific_records(timed):
+    store, ppo, records = timed
+    ppo_rate = seconds(records["ppo"]) / estimated_cost(ppo)
+    rand = RunSpec("random-masked", ENV, 256, 0, dict(CELL), episodes=5)
+    every_rate = (seconds(records["ppo"]) + seconds(records["random-masked"])) / (estimated_cost(ppo) + estimated_cost(rand))
+
+    longer = RunSpec("ppo", ENV, 1024, 1, dict(CELL), episodes=5)  # same agent and env, 4x the transitions
+    one = estimate([longer], store, jobs=1)
+    assert one.sources["agent-env"] == 1 and one.seconds == pytest.approx(4 * seconds(records["ppo"]))
+
+    elsewhere = RunSpec("ppo", "trm/Sudoku4x4-Hard-v0", 512, 0, dict(CELL))
+    assert estimate([elsewhere], store, 1).sources["agent"] == 1
+    assert estimate([elsewhere], store, 1).seconds == pytest.approx(ppo_rate * estimated_cost(elsewhere))
+
+    unmeasured = RunSpec("dqn", ENV, 512, 0, dict(CELL))
+    assert estimate([unmeasured], store, 1).sources["overall"] == 1
+    assert estimate([unmeasured], store, 1).seconds == pytest.approx(every_rate * estimated_cost(unmeasured))
+
+    both = estimate([longer, unmeasured], store, jobs=2)
+    assert both.seconds == pytest.approx(max(4 * seconds(records["ppo"]), every_rate * estimated_cost(unmeasured)))
+    assert both.cpu_seconds == pytest.approx(4 * seconds(records["ppo"]) + every_rate * estimated_cost(unmeasured))
+    assert "estimated" in both.line() and "with 2 jobs" in both.line()
+
+
+def test_a_stale_run_is_timed_by_its_own_earlier_record(timed, tmp_path):
+    store, ppo, records = timed
+    copy = ResultStore(tmp_path / "results")
+    copy.put(records["ppo"] | {"components": records["ppo"]["components"] | {"env": "an-older-env"}})  # its code changed since
+    assert copy.lookup(ppo).status == "stale"
+    own = estimate([ppo], copy, jobs=1)
+    assert own.sources["own"] == 1 and own.seconds == pytest.approx(seconds(records["ppo"]))
+
+
+def test_nothing_measured_says_so():
+    empty = estimate([RunSpec("ppo", ENV, 256, 0)], ResultStore("/nonexistent-results"), jobs=2)
+    assert empty.sources["unknown"] == 1 and empty.seconds == 0 and empty.line() == "no measured run times to estimate from"
+
+
+def test_dry_run_computes_and_writes_nothing(tmp_path, capsys):
+    spec = {
+        "name": "dry-check", "title": "Dry run check", "kind": "rl", "source": "none (a test table)",
+        "profiles": {"full": {"steps": 512, "seeds": [0, 1]}, "quick": {"steps": 256, "seeds": [0, 1], "episodes": 5}},
+        "columns": [{"id": "easy", "label": "4x4 Easy", "env": ENV, "env_kwargs": CELL}],
+        "rows": [{"id": "ppo", "label": "PPO", "agent": "ppo"}, {"id": "random", "label": "random", "agent": "random-masked", "trivial": True}],
+        "metrics": ["success", "score"],
+    }
+    path = tmp_path / "dry-check.yaml"
+    path.write_text(yaml.safe_dump(spec))
+    argv = ["table", str(path), "--profile", "quick", "--dry-run", "--jobs", "2", "--results", str(tmp_path / "r"),
+            "--out", str(tmp_path / "out"), "--records", "none"]
+    assert main(argv) == 0
+    said = capsys.readouterr().out
+    assert "4 runs: 0 current, 0 stale, 4 missing; computing 4, no measured run times to estimate from" in said
+    assert not (tmp_path / "out").exists() and not (tmp_path / "r" / "runs").exists()
