@@ -3,10 +3,12 @@
 Each run's time comes from the records already measured (the results folder's and the shipped
 ones): the run's own earlier record when its code changed since (the same spec, so the same
 work, timed), else the seconds per unit of :func:`bench.tables.estimated_cost` (per transition,
-in effect) over the records of the same agent on the same env (a supervised model: at the same
-maze size), else of the same agent on any env, else of every record. The wall time is the
-makespan of the runs handed costliest first to ``jobs`` workers, each taking the next run when
-it frees up, as :func:`bench.executors.execute` does. An estimate, never a result: the times
+in effect) over the records of the same row (agent and its config, such as ``backbone=trm`` or
+a preset) on the same env (a supervised model: at the same maze size), else of the same agent on
+that env, else of the same agent anywhere, else of every record of its kind (RL or supervised).
+The wall time is the makespan of the runs handed costliest first to ``jobs`` workers, each taking
+the next run when it frees up, as the local pool of :func:`bench.executors.execute` does (on Ray
+the cluster's CPUs set the parallelism, not ``--jobs``). An estimate, never a result: the times
 are those the records took on their machine under its load then (records made beside other work,
 such as a tuning run, took longer than they would alone).
 """
@@ -14,6 +16,7 @@ such as a tuning run, took longer than they would alone).
 from __future__ import annotations
 
 import heapq
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -47,6 +50,7 @@ class WallEstimate:
 
 SOURCES = {
     "own": "from their own earlier record",
+    "row-env": "from their row's time per transition on their env",
     "agent-env": "from their agent's time per transition on their env",
     "agent": "from their agent's time per transition elsewhere",
     "overall": "from every record's time per transition",
@@ -67,11 +71,16 @@ def spec_of(record: dict[str, Any]) -> Spec:
 
 
 def groups_of(run: Spec) -> dict[str, tuple]:
-    """The groups whose time per cost unit may time ``run``, by source: its agent (a supervised
-    run: its model) on its env (maze size), its agent, every run."""
+    """The groups whose time per cost unit may time ``run``, by source, most specific first: its
+    row (agent and config) on its env, its agent on its env, its agent, every run of its kind. A
+    supervised run: its model and data at its maze size, its model at that size, its model,
+    every supervised run."""
     if isinstance(run, SupervisedSpec):
-        return {"agent-env": (run.model, run.size), "agent": (run.model,), "overall": ()}
-    return {"agent-env": (run.agent, run.env_id), "agent": (run.agent,), "overall": ()}
+        return {"row-env": ("supervised", run.model, run.legacy, run.epochs, run.size), "agent-env": ("supervised", run.model, run.size),
+                "agent": ("supervised", run.model), "overall": ("supervised",)}
+    config = json.dumps(run.agent_config, sort_keys=True, default=str)
+    return {"row-env": ("rl", run.agent, config, run.env_id), "agent-env": ("rl", run.agent, run.env_id),
+            "agent": ("rl", run.agent), "overall": ("rl",)}
 
 
 def rates(records: Iterable[dict[str, Any]]) -> dict[tuple, float]:
@@ -102,7 +111,7 @@ def makespan(durations: Sequence[float], jobs: int) -> float:
 def estimate(runs: Sequence[Spec], store: ResultStore, jobs: int) -> WallEstimate:
     """Estimate the wall time of computing ``runs`` (in the order given) with ``jobs`` workers,
     from the records of ``store`` (see the module docstring)."""
-    per_group = rates(list(store.all()) + list(store.bundled.values()))
+    per_group = rates({r["key"]: r for r in [*store.bundled.values(), *store.all()]}.values())  # a key once
     durations: list[float] = []
     sources = dict.fromkeys([*SOURCES, "unknown"], 0)
     for run in runs:

@@ -326,10 +326,11 @@ def open_study(spec: TuneSpec, worker: int = 0) -> optuna.Study:
         )
     except Exception as err:
         raise TuneError(f"cannot open Optuna storage {spec.storage_url!r}: {type(err).__name__}: {' '.join(str(err).split())}") from err
-    if study.user_attrs.get("objective") == CLIPPED_OBJECTIVE:
-        carry_over(study, spec.storage_url)
     attrs = study.user_attrs
+    clipped = attrs.get("objective") == CLIPPED_OBJECTIVE
     for key, value in spec.identity().items():
+        if key == "objective" and clipped:
+            continue  # carried over below, once the rest of the identity is known to match
         if key not in attrs:
             study.set_user_attr(key, value)
         elif attrs[key] != value:
@@ -337,6 +338,8 @@ def open_study(spec: TuneSpec, worker: int = 0) -> optuna.Study:
             raise TuneError(
                 f"study {spec.study_name!r} was created with {what} (now {value!r}); use another --storage or delete the study"
             )
+    if clipped:
+        carry_over(study, spec.storage_url)
     if attrs.get("target_trials") != spec.trials:
         study.set_user_attr("target_trials", spec.trials)
     if "floor" not in attrs:
@@ -354,10 +357,7 @@ def carry_over(study: optuna.Study, storage_url: str) -> None:
     :raises TuneError: some seed ended below the floor, where the formulas differ (the study must
         be deleted and tuned again).
     """
-    floor = study.user_attrs.get("floor")
-    below = 0 if floor is None else sum(
-        r["score"] < floor for t in study.get_trials(deepcopy=False) for r in t.user_attrs.get("per_seed") or []
-    )
+    below = seeds_below_floor(study)
     if below:
         raise TuneError(
             f"study {study.study_name!r} was scored with the objective clipped at the floor and {below} of its seeds ended "
@@ -366,6 +366,15 @@ def carry_over(study: optuna.Study, storage_url: str) -> None:
         )
     study.set_user_attr("objective", OBJECTIVE)
     study.set_user_attr("objective_carried_from", CLIPPED_OBJECTIVE)
+
+
+def seeds_below_floor(study: optuna.Study) -> int:
+    """How many seeds of the study's trials ended below its floor: where :data:`CLIPPED_OBJECTIVE`
+    and :data:`OBJECTIVE` differ (none when the floor reaches the ceiling: both give 0 there)."""
+    floor, ceiling = study.user_attrs.get("floor"), study.user_attrs.get("ceiling")
+    if floor is None or ceiling is None or ceiling <= floor:
+        return 0
+    return sum(r["score"] < floor for t in study.get_trials(deepcopy=False) for r in t.user_attrs.get("per_seed") or [])
 
 
 def outcome(trial: optuna.trial.FrozenTrial) -> str:
@@ -487,13 +496,14 @@ def git_commit() -> str:
 
 def _tuning_stamp(path: Path, payload: dict[str, Any]) -> dict[str, Any] | None:
     """The date and commit of the tuned file at ``path`` when it holds the same result as
-    ``payload`` (study, best trial and value, params): those of the tuning, which a later rerun
-    that found the study finished keeps. None: no such file."""
+    ``payload`` (study, trial counts, best trial and value, params): those of the tuning, which a
+    later rerun that found the study finished keeps. None: no such file, or another result (a
+    rerun that ran more trials is a later tuning, even with the same best trial)."""
     try:
         old = yaml.safe_load(path.read_text())
     except (OSError, yaml.YAMLError):
         return None
-    result = ("study", "best_trial", "best_value", "params")
+    result = ("study", "trials", "best_trial", "best_value", "params")
     round_trip = yaml.safe_load(yaml.safe_dump(payload, sort_keys=False, width=200))
     if not isinstance(old, dict) or any(old.get(k) != round_trip[k] for k in result):
         return None
@@ -619,7 +629,12 @@ def _study_lines(study: optuna.Study, legacy: bool) -> list[str]:
         if a.get("fixed"):
             lines.append(f"- held fixed (the table row's network): `{a['fixed']}`")
         if a.get("objective") == CLIPPED_OBJECTIVE:
-            lines.append(f"- scored with the former objective, `{CLIPPED_OBJECTIVE}`: its seeds below the floor all count as the floor's (tune it again)")
+            below = seeds_below_floor(study)
+            lines.append(
+                f"- scored with the former objective, `{CLIPPED_OBJECTIVE}`: "
+                + (f"{below} of its seeds ended below the floor and count as the floor's (delete the study and tune it again)"
+                   if below else "no seed ended below the floor, so it carries over when next opened")
+            )
         elif a.get("objective_carried_from"):
             lines.append("- scored first with the objective clipped at the floor; no seed ended below the floor, so every value is the same under the current one")
     best = best_trial(study, a.get("target_trials"))

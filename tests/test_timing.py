@@ -46,9 +46,11 @@ def test_each_run_is_timed_by_the_most_specific_records(timed):
     rand = RunSpec("random-masked", ENV, 256, 0, dict(CELL), episodes=5)
     every_rate = (seconds(records["ppo"]) + seconds(records["random-masked"])) / (estimated_cost(ppo) + estimated_cost(rand))
 
-    longer = RunSpec("ppo", ENV, 1024, 1, dict(CELL), episodes=5)  # same agent and env, 4x the transitions
+    longer = RunSpec("ppo", ENV, 1024, 1, dict(CELL), {"n_steps": 64, "batch_size": 32}, episodes=5)  # same row, 4x the transitions
     one = estimate([longer], store, jobs=1)
-    assert one.sources["agent-env"] == 1 and one.seconds == pytest.approx(4 * seconds(records["ppo"]))
+    assert one.sources["row-env"] == 1 and one.seconds == pytest.approx(4 * seconds(records["ppo"]))
+    other_row = RunSpec("ppo", ENV, 1024, 1, dict(CELL), {"backbone": "trm"}, episodes=5)  # same agent, another network
+    assert estimate([other_row], store, jobs=1).sources["agent-env"] == 1
 
     elsewhere = RunSpec("ppo", "trm/Sudoku4x4-Hard-v0", 512, 0, dict(CELL))
     assert estimate([elsewhere], store, 1).sources["agent"] == 1

@@ -3,6 +3,7 @@ the objective, regime-keyed tuned files and the runner's choice of them, clear e
 
 import shutil
 
+import numpy as np
 import optuna
 import pytest
 import torch
@@ -174,16 +175,30 @@ def test_a_study_scored_with_the_clipped_objective_carries_over_only_where_nothi
     study.set_user_attr("objective", CLIPPED_OBJECTIVE)
     floor = study.user_attrs["floor"]
     lowest = min(r["score"] for t in study.trials for r in t.user_attrs["per_seed"])
-    before = [t.value for t in study.trials]
-    study.set_user_attr("floor", min(floor, lowest))  # every seed at or above the floor: the values stand
+    study.set_user_attr("floor", min(floor, lowest))  # every seed at or above the floor
+    assert "it carries over when next opened" in tuning_report(spec.storage_url)
+    with pytest.raises(TuneError, match="steps=128"):  # another identity: refused, not carried over
+        open_study(spec_for(db, 2, steps=256))
+    assert optuna.load_study(study_name=spec.study_name, storage=spec.storage_url).user_attrs["objective"] == CLIPPED_OBJECTIVE
     opened = open_study(spec)
     assert opened.user_attrs["objective"] == OBJECTIVE and opened.user_attrs["objective_carried_from"] == CLIPPED_OBJECTIVE
-    assert [t.value for t in opened.trials] == before and "no seed ended below the floor" in tuning_report(spec.storage_url)
+    assert "no seed ended below the floor, so every value is the same" in tuning_report(spec.storage_url)
     opened.set_user_attr("objective", CLIPPED_OBJECTIVE)
     opened.set_user_attr("floor", lowest + 1.0)  # now some seed ended below it
-    assert "scored with the former objective" in tuning_report(spec.storage_url)
+    assert "of its seeds ended below the floor and count as the floor's" in tuning_report(spec.storage_url)
     with pytest.raises(TuneError, match=r"clipped at the floor and \d+ of its seeds ended below the floor.*optuna delete-study"):
         open_study(spec)
+
+
+def test_at_or_above_the_floor_the_clipped_and_current_objectives_agree():
+    """Why a study with no seed below its floor carries over: its values are the same."""
+    rng = np.random.default_rng(0)
+    floor, ceiling, episodes = 10.0, 16.0, 50
+    for _ in range(200):
+        seeds = int(rng.integers(2, 5))
+        results = [(rng.integers(0, episodes + 1) / episodes, float(rng.uniform(floor, ceiling + 3))) for _ in range(seeds)]
+        clipped = np.mean([s + np.clip((c - floor) / (ceiling - floor), 0, 1) / (2 * seeds * episodes) for s, c in results])
+        assert trial_value(results, floor, ceiling, episodes) == pytest.approx(clipped, abs=1e-15)
 
 
 def test_the_tuned_file_carries_provenance_and_the_runner_reads_it_for_its_regime_only(study2, tmp_path, monkeypatch):
