@@ -80,19 +80,29 @@ def test_nothing_measured_says_so():
     assert empty.sources["unknown"] == 1 and empty.seconds == 0 and empty.line() == "no measured run times to estimate from"
 
 
-def test_dry_run_computes_and_writes_nothing(tmp_path, capsys):
-    spec = {
+def dry_spec(quick_steps: int) -> dict:
+    return {
         "name": "dry-check", "title": "Dry run check", "kind": "rl", "source": "none (a test table)",
-        "profiles": {"full": {"steps": 512, "seeds": [0, 1]}, "quick": {"steps": 256, "seeds": [0, 1], "episodes": 5}},
+        "profiles": {"full": {"steps": 512, "seeds": [0, 1]}, "quick": {"steps": quick_steps, "seeds": [0, 1], "episodes": 5}},
         "columns": [{"id": "easy", "label": "4x4 Easy", "env": ENV, "env_kwargs": CELL}],
         "rows": [{"id": "ppo", "label": "PPO", "agent": "ppo"}, {"id": "random", "label": "random", "agent": "random-masked", "trivial": True}],
         "metrics": ["success", "score"],
     }
+
+
+def test_dry_run_computes_and_writes_nothing_and_times_from_the_records_it_finds(tmp_path, capsys):
     path = tmp_path / "dry-check.yaml"
-    path.write_text(yaml.safe_dump(spec))
-    argv = ["table", str(path), "--profile", "quick", "--dry-run", "--jobs", "2", "--results", str(tmp_path / "r"),
+    path.write_text(yaml.safe_dump(dry_spec(256)))
+    argv = ["table", str(path), "--profile", "quick", "--jobs", "2", "--results", str(tmp_path / "r"),
             "--out", str(tmp_path / "out"), "--records", "none"]
-    assert main(argv) == 0
-    said = capsys.readouterr().out
-    assert "4 runs: 0 current, 0 stale, 4 missing; computing 4, no measured run times to estimate from" in said
+    assert main([*argv, "--dry-run"]) == 0
+    assert "4 runs: 0 current, 0 stale, 4 missing; computing 4, no measured run times to estimate from" in capsys.readouterr().out
     assert not (tmp_path / "out").exists() and not (tmp_path / "r" / "runs").exists()
+    assert main(argv) == 0  # computed for real: four records
+    assert len(list((tmp_path / "r" / "runs").glob("*.json"))) == 4
+    path.write_text(yaml.safe_dump(dry_spec(512)))  # twice the budget: new runs, timed by those records
+    capsys.readouterr()
+    assert main([*argv, "--dry-run"]) == 0
+    said = capsys.readouterr().out
+    assert "4 runs: 0 current, 0 stale, 4 missing; computing 4, estimated" in said and "4 from their row's time per transition on their env" in said
+    assert len(list((tmp_path / "r" / "runs").glob("*.json"))) == 4
