@@ -441,12 +441,15 @@ def tune(spec: TuneSpec, jobs: int = 1, progress: bool = True) -> optuna.Study:
     beyond ``spec.trials``."""
     from tqdm.auto import tqdm
 
+    from bench.executors import duration
+
     study = open_study(spec)
     if finished(study) >= spec.trials:
         return study
     bar = tqdm(total=spec.trials, initial=finished(study), desc=spec.study_name, disable=None if progress else True)
     log_lines = progress and bar.disable  # no terminal (a log file): one line per finished trial instead
     start, reported = time.monotonic(), finished(study)
+    initial = reported
     ctx = mp.get_context("spawn")
     offset = len(study.trials)  # a resumed study gets fresh sampler seeds
     workers = [ctx.Process(target=run_worker, args=(spec, offset + i)) for i in range(max(1, jobs))]
@@ -459,8 +462,12 @@ def tune(spec: TuneSpec, jobs: int = 1, progress: bool = True) -> optuna.Study:
         if log_lines and done > reported:
             reported = done
             best_text = "none complete" if best is None else f"{best.value:.4f} (trial {best.number})"
-            print(f"{spec.study_name}: {done}/{spec.trials} trials finished, best {best_text}, "
-                  f"{time.monotonic() - start:.0f} s", file=sys.stderr, flush=True)
+            elapsed = time.monotonic() - start
+            left = ""
+            if initial < done < spec.trials:  # this session's pace, pruned trials included
+                left = f", about {duration(elapsed / (done - initial) * (spec.trials - done))} left"
+            print(f"{spec.study_name}: {done}/{spec.trials} trials finished, best {best_text}, {elapsed:.0f} s{left}",
+                  file=sys.stderr, flush=True)
         bar.update(done - bar.n)
         if best is not None:
             bar.set_postfix(best=f"{best.value:.4f}")

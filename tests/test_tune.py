@@ -1,6 +1,7 @@
 """Tuning for real: Optuna studies at tiny budgets on the real envs, two seeds per trial, resume,
 the objective, regime-keyed tuned files and the runner's choice of them, clear errors."""
 
+import re
 import shutil
 
 import numpy as np
@@ -420,12 +421,14 @@ def test_upi_trm_is_tuned_under_the_same_protocol_through_the_cli(tmp_path, monk
     monkeypatch.setenv("TRM_BENCH_TUNED_DIR", str(tmp_path / "tuned"))
     storage = f"sqlite:///{tmp_path / 's.db'}"
     argv = ["tune", "--agents", "upi-trm", "--env", ENV, "--env-kwargs", "masking=cell", "rules=poster", "--steps", "256",
-            "--trials", "1", "--episodes", "5", "--storage", storage]
+            "--trials", "2", "--episodes", "5", "--storage", storage]
     assert main(argv) == 0
     path = tmp_path / "tuned" / ENV / "cell-poster" / "upi-trm.yaml"
     out, err = capsys.readouterr()
     assert str(path) in out
-    assert "upi-trm__trm-Sudoku4x4-Easy-v0__cell-poster: 1/1 trials finished, best " in err  # progress in a log, not a terminal
+    # progress in a log, not a terminal: a line per finished trial, with the time left while trials remain
+    assert re.search(r"upi-trm__trm-Sudoku4x4-Easy-v0__cell-poster: 1/2 trials finished, best .*, \d+ s, about [\d.]+ (s|min|h) left\n", err)
+    assert re.search(r"cell-poster: 2/2 trials finished, best .*, \d+ s\n", err)
     data = yaml.safe_load(path.read_text())
     assert data["space"] == "upi-trm" and [r["seed"] for r in data["best_per_seed"]] == [0, 1]
     make_agent("upi-trm", **data["params"])
