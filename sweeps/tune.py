@@ -365,7 +365,8 @@ def carry_over(study: optuna.Study, storage_url: str) -> None:
             f"(optuna delete-study --study-name {study.study_name} --storage {storage_url})"
         )
     study.set_user_attr("objective", OBJECTIVE)
-    study.set_user_attr("objective_carried_from", CLIPPED_OBJECTIVE)
+    if study.get_trials(deepcopy=False):  # a study with no trial yet has nothing to carry
+        study.set_user_attr("objective_carried_from", CLIPPED_OBJECTIVE)
 
 
 def seeds_below_floor(study: optuna.Study) -> int:
@@ -642,7 +643,7 @@ def _study_lines(study: optuna.Study, legacy: bool) -> list[str]:
                 + (f"{below} of its seeds ended below the floor and count as the floor's (delete the study and tune it again)"
                    if below else "no seed ended below the floor, so it carries over when next opened")
             )
-        elif a.get("objective_carried_from"):
+        elif a.get("objective_carried_from") and study.get_trials(deepcopy=False):
             lines.append("- scored first with the objective clipped at the floor; no seed ended below the floor, so every value is the same under the current one")
     best = best_trial(study, a.get("target_trials"))
     if best is None:

@@ -189,6 +189,10 @@ def test_a_study_scored_with_the_clipped_objective_carries_over_only_where_nothi
     assert "of its seeds ended below the floor and count as the floor's" in tuning_report(spec.storage_url)
     with pytest.raises(TuneError, match=r"clipped at the floor and \d+ of its seeds ended below the floor.*optuna delete-study"):
         open_study(spec)
+    empty = spec_for(tmp_path / "empty.db", 1)
+    open_study(empty).set_user_attr("objective", CLIPPED_OBJECTIVE)
+    moved = open_study(empty)  # nothing to carry: the current objective, no mark
+    assert moved.user_attrs["objective"] == OBJECTIVE and "objective_carried_from" not in moved.user_attrs
 
 
 def test_at_or_above_the_floor_the_clipped_and_current_objectives_agree():
