@@ -62,10 +62,12 @@ def plan(specs: list[TableSpec], profile: str, store: ResultStore, jobs: int,
     status = Counter(lookup.status for lookup in lookups)
     changed = Counter(c for lookup in lookups for c in lookup.stale)
     why = f" ({', '.join(f'{c} changed in {n}' for c, n in sorted(changed.items()))})" if changed else ""
-    pending = [run for run, lookup in zip(runs, lookups) if lookup.status != "fresh"]
+    todo = [(run, lookup.record) for run, lookup in zip(runs, lookups) if lookup.status != "fresh"]
+    pending = [run for run, _ in todo]
+    timed = estimate(pending, store, jobs, [record for _, record in todo]) if todo else None
     line = (
         f"{len(runs)} runs: {status['fresh']} current, {status['stale']} stale{why}, {status['missing']} missing; "
-        + (f"computing {len(pending)}, {estimate(pending, store, jobs).line()}" if pending else "nothing to compute")
+        + (f"computing {len(pending)}, {timed.line()}" if timed else "nothing to compute")
     )
     return runs, pending, line
 

@@ -108,15 +108,17 @@ def makespan(durations: Sequence[float], jobs: int) -> float:
     return max(free) if durations else 0.0
 
 
-def estimate(runs: Sequence[Spec], store: ResultStore, jobs: int) -> WallEstimate:
+def estimate(runs: Sequence[Spec], store: ResultStore, jobs: int,
+             earlier: Sequence[dict[str, Any] | None] | None = None) -> WallEstimate:
     """Estimate the wall time of computing ``runs`` (in the order given) with ``jobs`` workers,
-    from the records of ``store`` (see the module docstring)."""
+    from the records of ``store`` (see the module docstring). ``earlier``: each run's record
+    already looked up (any code version; None: absent), when the caller has it."""
     per_group = rates({r["key"]: r for r in [*store.bundled.values(), *store.all()]}.values())  # a key once
     durations: list[float] = []
     sources = dict.fromkeys([*SOURCES, "unknown"], 0)
-    for run in runs:
-        earlier = store.lookup(run).record
-        taken, source = (run_seconds(earlier), "own") if earlier is not None else (None, "unknown")
+    records = earlier if earlier is not None else [store.lookup(run).record for run in runs]
+    for run, record in zip(runs, records, strict=True):
+        taken, source = (run_seconds(record), "own") if record is not None else (None, "unknown")
         if taken is None:
             source = next((s for s, g in groups_of(run).items() if g in per_group), "unknown")
             taken = None if source == "unknown" else per_group[groups_of(run)[source]] * estimated_cost(run)
