@@ -52,40 +52,15 @@ bench-quick: install
 report: install
 	$(VENV)/bin/bench report --profile full --results $(RESULTS) --out $(REPORTS)
 
-# Tune every learned agent of the tables, one setting (a table column: env id, masking, rules,
-# its budget) at a time, the same trials per agent (30 on 4x4 and mazes, 20 on 9x9), 2 seeds per
-# trial. First the settings `make bench` runs (the poster's regime on 4x4 and 9x9, MaskablePPO
-# on UPI-TRM's network on 4x4, the maze table's PPO (MLP) and ppo-trm rows on the open grid and
-# path editing, UPI-TRM's path-editing row), then those only `make bench-thorough` adds (9x9's
-# unmasked A2C and DQN rows, MaskablePPO on UPI-TRM's network on 9x9, the suite's regime, the
-# perfect mazes): an interrupted run has served the full tables first. Resumable: a rerun continues the studies in
-# sweeps/studies.db and never reruns a finished trial. An estimated 30 h with JOBS=2, 4 h of it
-# on the mazes (README, Tuning). Agents not registered yet are skipped.
-TUNE_AGENTS ?= upi-trm ppo a2c dqn maskable-ppo maskable-a2c maskable-dqn
-MAZE_TUNE_AGENTS ?= ppo ppo-trm
-TRM_AGENTS := maskable-ppo --backbone trm
-EASY_CELL := --env trm/Sudoku4x4-Easy-v0 --env-kwargs masking=cell rules=poster
-HARD_CELL := --env trm/Sudoku4x4-Hard-v0 --env-kwargs masking=cell rules=poster
-POSTER_9X9 := --env trm/Sudoku9x9-v0 --env-kwargs masking=constraint-edit rules=poster
-EASY_SUITE := --env trm/Sudoku4x4-Easy-v0 --env-kwargs masking=constraint rules=suite
-HARD_SUITE := --env trm/Sudoku4x4-Hard-v0 --env-kwargs masking=constraint rules=suite
-SUITE_9X9 := --env trm/Sudoku9x9-v0 --env-kwargs masking=constraint rules=suite
-TUNE_FULL := \
-	"--agents $(TUNE_AGENTS) $(EASY_CELL)" "--agents $(TRM_AGENTS) $(EASY_CELL)" \
-	"--agents $(TUNE_AGENTS) $(HARD_CELL)" "--agents $(TRM_AGENTS) $(HARD_CELL)" \
-	"--agents $(filter-out a2c dqn,$(TUNE_AGENTS)) $(POSTER_9X9)" \
-	"--agents $(MAZE_TUNE_AGENTS) --env trm/MazeOpen5x5-v0" \
-	"--agents $(MAZE_TUNE_AGENTS) --env trm/MazePath8x8-v0" \
-	"--agents upi-trm --env trm/MazePath8x8-v0"
-TUNE_THOROUGH := \
-	"--agents $(filter a2c dqn,$(TUNE_AGENTS)) $(POSTER_9X9)" "--agents $(TRM_AGENTS) $(POSTER_9X9)" \
-	"--agents $(TUNE_AGENTS) $(EASY_SUITE)" "--agents $(TRM_AGENTS) $(EASY_SUITE)" \
-	"--agents $(TUNE_AGENTS) $(HARD_SUITE)" "--agents $(TRM_AGENTS) $(HARD_SUITE)" \
-	"--agents $(TUNE_AGENTS) $(SUITE_9X9)" "--agents $(TRM_AGENTS) $(SUITE_9X9)" \
-	"--agents $(MAZE_TUNE_AGENTS) --env trm/Maze5x5-v0" \
-	"--agents $(MAZE_TUNE_AGENTS) --env trm/Maze8x8-v0"
+# Tune every study the tables' learned rows read (`bench tune --plan` lists them, derived from
+# bench/specs/*.yaml): one setting (env id, masking, rules, the columns' budget) at a time, the
+# same trials per agent (30 on 4x4 and mazes, 20 on 9x9), 2 seeds per trial. First the settings
+# `make bench` runs, then those only `make bench-thorough` adds (TUNE_PROFILE=full: the first
+# alone), so an interrupted run has served the full tables first. Resumable: a rerun continues
+# the studies in sweeps/studies.db and never reruns a finished trial. Its time: README, Tuning.
+TUNE_PROFILE ?= thorough
 tune: install
-	for setting in $(TUNE_FULL) $(TUNE_THOROUGH); do $(VENV)/bin/bench tune --jobs $(JOBS) $$setting || exit 1; done
+	$(VENV)/bin/bench tune --all --profile $(TUNE_PROFILE) --jobs $(JOBS)
 	$(VENV)/bin/bench tune --report
 
 perf: install

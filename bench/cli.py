@@ -185,6 +185,15 @@ def build_parser() -> argparse.ArgumentParser:
     tune_p.add_argument("--storage", default=None, help="Optuna storage URL (default: SQLite in sweeps/)")
     tune_p.add_argument("--jobs", type=positive_int, default=1, help="worker processes on each study")
     tune_p.add_argument("--no-write", action="store_true", help="do not write sweeps/tuned/*.yaml")
+    tune_p.add_argument(
+        "--all", action="store_true",
+        help="tune every setting the tables' learned rows use (bench/specs/*.yaml), those of --profile full first (resumable)",
+    )
+    tune_p.add_argument("--plan", action="store_true", help="list the settings --all tunes, in its order, and stop")
+    tune_p.add_argument(
+        "--profile", choices=["full", "thorough"], default="thorough",
+        help="with --all / --plan: the tables of profile full only, or of full then thorough (default)",
+    )
     tune_p.add_argument("--report", action="store_true", help="write the markdown summary of every study in the storage instead")
     tune_p.add_argument("--report-path", default="reports/tuning.md", help="where --report writes")
     tune_p.set_defaults(func=cmd_tune)

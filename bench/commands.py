@@ -206,13 +206,12 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 def cmd_tune(args: argparse.Namespace) -> int:
     """Run (or resume) the studies of one setting, one per agent with the same trial count, and
-    write their tuned files; or write the report of every study in the storage."""
-    import sys
+    write their tuned files; or every setting the tables need (``--all``), or list them
+    (``--plan``); or write the report of every study in the storage."""
     from pathlib import Path
 
-    from sweeps.tune import (
-        DEFAULT_STORAGE, TuneError, TuneSpec, best_trial, check_agent, default_trials, open_study, tune, tuning_report, write_tuned,
-    )
+    from sweeps.plan import PLAN_PROFILES, progress, tuning_plan
+    from sweeps.tune import DEFAULT_STORAGE, TuneError, tuning_report
 
     storage = args.storage or DEFAULT_STORAGE
     try:
@@ -223,33 +222,60 @@ def cmd_tune(args: argparse.Namespace) -> int:
             out.write_text(text)
             print(f"wrote {out}")
             return 0
+        if args.plan or args.all:
+            if args.agents or args.env or args.env_kwargs or args.backbone or args.steps:
+                raise UsageError("bench tune --plan / --all take the settings from the tables: drop --agents, --env, --env-kwargs, --backbone and --steps")
+            plan = tuning_plan(PLAN_PROFILES[: PLAN_PROFILES.index(args.profile) + 1])
+            if args.plan:
+                for setting in plan:
+                    trials = ", ".join(f"{agent} {done}" for agent, done in progress(setting, storage).items())
+                    print(f"{setting.profile:<9} bench tune {' '.join(setting.arguments())}  [trials: {trials}]")
+                return 0
+            for number, setting in enumerate(plan, 1):
+                print(f"setting {number}/{len(plan)} ({setting.profile}): bench tune {' '.join(setting.arguments())}", flush=True)
+                tune_one_setting(args, list(setting.agents), setting.env_id, setting.regime.env_kwargs, setting.backbone)
+            return 0
         if not args.agents or not args.env:
-            raise UsageError("bench tune needs --agents and --env (a setting), or --report")
-        agents = tune_agents(args.agents, args.backbone)
-        regime, steps = tune_setting(args.env, key_values(args.env_kwargs, "--env-kwargs"), args.steps)
-        trials = args.trials or default_trials(args.env)
-        specs = [
-            TuneSpec(agent, args.env, steps, trials, regime.masking, regime.rules, args.seeds_per_trial, args.seed, args.episodes,
-                     args.storage, args.backbone)
-            for agent in agents
-        ]
-        for spec in specs:  # every mistake before the first study is created
-            check_agent(spec)
-        for spec in specs:
-            open_study(spec)
-        print(f"tuning {', '.join(agents)} on {args.env} ({regime.label}): {trials} trials each, "
-              f"{args.seeds_per_trial} seeds x {steps:,} transitions per trial", file=sys.stderr, flush=True)
-        for spec in specs:
-            study = tune(spec, args.jobs)
-            best = best_trial(study, spec.trials)
-            if best is None:
-                print(f"{spec.study_name}: no complete trial, nothing written", flush=True)
-                continue
-            where = "not written (--no-write)" if args.no_write else f"-> {write_tuned(study, spec)}"
-            print(f"{spec.study_name}: best value {best.value:.6f} {where}", flush=True)
+            raise UsageError("bench tune needs --agents and --env (a setting), --all or --plan (every setting the tables use), or --report")
+        tune_one_setting(args, args.agents, args.env, key_values(args.env_kwargs, "--env-kwargs"), args.backbone)
     except TuneError as err:
         raise UsageError(str(err)) from err
     return 0
+
+
+def tune_one_setting(args: argparse.Namespace, agents: list[str], env_id: str, env_kwargs: dict[str, object], backbone: str | None) -> None:
+    """Run (or resume) the studies of ``agents`` on ``env_id`` under the regime of ``env_kwargs``
+    (with ``args``' budget, trials, seeds, storage and jobs) and write their tuned files.
+
+    :raises UsageError: a bad agent, backbone or setting (before any study is created).
+    :raises TuneError: a study the storage cannot hold or continue.
+    """
+    import sys
+
+    from sweeps.tune import TuneSpec, best_trial, check_agent, default_trials, open_study, tune, write_tuned
+
+    agents = tune_agents(agents, backbone)
+    regime, steps = tune_setting(env_id, env_kwargs, args.steps)
+    trials = args.trials or default_trials(env_id)
+    specs = [
+        TuneSpec(agent, env_id, steps, trials, regime.masking, regime.rules, args.seeds_per_trial, args.seed, args.episodes,
+                 args.storage, backbone)
+        for agent in agents
+    ]
+    for spec in specs:  # every mistake before the first study is created
+        check_agent(spec)
+    for spec in specs:
+        open_study(spec)
+    print(f"tuning {', '.join(agents)} on {env_id} ({regime.label}): {trials} trials each, "
+          f"{args.seeds_per_trial} seeds x {steps:,} transitions per trial", file=sys.stderr, flush=True)
+    for spec in specs:
+        study = tune(spec, args.jobs)
+        best = best_trial(study, spec.trials)
+        if best is None:
+            print(f"{spec.study_name}: no complete trial, nothing written", flush=True)
+            continue
+        where = "not written (--no-write)" if args.no_write else f"-> {write_tuned(study, spec)}"
+        print(f"{spec.study_name}: best value {best.value:.6f} {where}", flush=True)
 
 
 def tune_agents(names: list[str], backbone: str | None) -> list[str]:

@@ -522,9 +522,10 @@ def _check_runs(spec: TableSpec, path: Path) -> None:
             except ValueError as err:
                 raise SpecError(f"{path}: row {row.id!r}: {err}") from err
         return
+    masking = {}
     for column in spec.columns:
         try:
-            gym.make(column.env, **column.env_kwargs).close()
+            masking[column.id] = _built_masking(column.env, column.env_kwargs)
         except (gym.error.Error, TypeError, ValueError) as err:
             raise SpecError(f"{path}: column {column.id!r}: {err}") from err
     for row, column in spec.cells():
@@ -534,6 +535,28 @@ def _check_runs(spec: TableSpec, path: Path) -> None:
             raise SpecError(f"{path}: row {row.id!r}: {err}") from err
         if not registry.supports(agent, column.env):
             raise SpecError(f"{path}: row {row.id!r} cannot play {column.env} (column {column.id!r})")
-        problem = registry.mask_problem(agent, row.agent, column.env, column.env_kwargs)
+        problem = registry.mask_problem(agent, row.agent, column.env, column.env_kwargs) if masking[column.id] == "none" else None
         if problem:
             raise SpecError(f"{path}: row {row.id!r}, column {column.id!r}: {problem}")
+
+
+_MASKINGS: dict[str, str] = {}
+"""(env id, env kwargs) -> the masking of the env they build: the columns of the specs repeat."""
+
+
+def _built_masking(env_id: str, env_kwargs: dict[str, Any]) -> str:
+    """The masking of ``env_id`` built with ``env_kwargs`` (building it checks them; once per
+    process for each pair). Only an env whose masking is ``none`` can leave a masked agent
+    nothing to act on (:func:`agents.registry.mask_problem`), so the rows' check asks for no
+    other build.
+
+    :raises gymnasium.error.Error, TypeError, ValueError: what the env says of bad kwargs.
+    """
+    import gymnasium as gym
+
+    key = repr((env_id, sorted(env_kwargs.items())))
+    if key not in _MASKINGS:
+        env = gym.make(env_id, **env_kwargs)
+        _MASKINGS[key] = env.unwrapped.options.masking
+        env.close()
+    return _MASKINGS[key]

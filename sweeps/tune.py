@@ -412,6 +412,15 @@ def best_trial(study: optuna.Study, target: int | None = None) -> optuna.trial.F
     return max(complete, key=lambda t: (t.value, -t.number)) if complete else None
 
 
+def trial_hours(study: optuna.Study) -> float:
+    """The hours its trials ran, summed over every trial that has a start and an end (the
+    wall time of one worker that ran them all; ``--jobs N`` takes about an N-th of it)."""
+    return sum(
+        (t.datetime_complete - t.datetime_start).total_seconds() for t in study.get_trials(deepcopy=False)
+        if t.datetime_start and t.datetime_complete
+    ) / 3600
+
+
 def finished(study: optuna.Study) -> int:
     """Trials that are complete, pruned or failed with a reason (never rerun)."""
     return len(counted(study))
@@ -612,7 +621,8 @@ def tuning_report(storage_url: str) -> str:
         finished_counts = {s.study_name: counts(s, s.user_attrs.get("target_trials"))["finished"] for s in group}
         same = len(set(finished_counts.values())) == 1
         listed = ", ".join(f"{k} {v}" for k, v in finished_counts.items())
-        lines += [f"Finished trials per agent: {'the same' if same else 'NOT the same'} ({listed}).", ""]
+        hours = sum(trial_hours(s) for s in group)
+        lines += [f"Finished trials per agent: {'the same' if same else 'NOT the same'} ({listed}); {hours:.2f} h of trial time in all.", ""]
         for study in group:
             lines += _study_lines(study, legacy)
     return "\n".join(lines)
@@ -627,6 +637,7 @@ def _study_lines(study: optuna.Study, legacy: bool) -> list[str]:
     trials = f"{c['finished']} finished trials ({c['complete']} complete, {c['pruned']} pruned, {c['failed']} failed"
     trials += f"; {c['beyond']} more finished beyond the setting's count, left out" if c["beyond"] else ""
     trials += f"; {c['unfinished']} running or interrupted)" if c["unfinished"] else ")"
+    trials += f", {trial_hours(study):.2f} h of trial time"
     if legacy:
         lines.append(f"- study `{study.study_name}` (space {a.get('space_version')}), {trials}, seed {a.get('seed')}")
     else:

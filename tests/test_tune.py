@@ -32,6 +32,7 @@ from sweeps.tune import (
     table_budgets,
     trial_value,
     tune,
+    trial_hours,
     tuning_report,
     write_tuned,
 )
@@ -462,3 +463,55 @@ def test_every_space_yields_kwargs_the_agent_accepts():
     with pytest.raises(ValueError, match="no search space"):
         spaces.space_version("solver")
     assert spaces.space_version("maskable-ppo") == spaces.space_version("ppo") != spaces.space_version("ppo", "trm")
+
+
+def test_the_plan_tunes_what_the_tables_run_and_nothing_else():
+    """``make tune`` (``bench tune --all``) tunes one study per (agent, env, regime, backbone)
+    that a learned row of a full or thorough table reads, the full tables' first."""
+    from bench.tables import available, load_spec
+    from sweeps.plan import tuning_plan
+    plan = tuning_plan()
+    planned = [(s.env_id, s.regime, s.backbone, agent, s.profile) for s in plan for agent in s.agents]
+    assert len(planned) == len({p[:4] for p in planned}), "a study planned twice"
+    profiles = [s.profile for s in plan]
+    assert profiles == sorted(profiles, key=("full", "thorough").index), "a thorough-only setting before a full one"
+    needed = {}
+    for name in available():
+        spec = load_spec(name)
+        for profile in ("thorough", "full"):  # full last: a run of both is needed first by full
+            if spec.kind == "supervised" or profile not in spec.profiles:
+                continue
+            for run in spec.run_specs(profile):
+                if run.agent in spaces.SAMPLERS and "preset" not in run.agent_config:
+                    key = (run.env_id, regime_of(run.env_id, run.env_kwargs), run.agent_config.get("backbone"), run.agent)
+                    needed[key] = "full" if needed.get(key) == "full" or profile == "full" else profile
+    assert {p[:4]: p[4] for p in planned} == needed
+    # facts of today's specs: the poster's 9x9 MaskablePPO runs in make bench; PPO on 4x4 Easy
+    # under the suite's regime runs in no table; the 9x9 rows reading a variant (reward=progress)
+    # read their regime's study
+    assert ("trm/Sudoku9x9-v0", Regime("constraint-edit", "poster"), None, "maskable-ppo", "full") in planned
+    assert not any(p[0] == ENV and p[1] == Regime("constraint", "suite") and p[3] == "ppo" for p in planned)
+    for setting in plan:  # every setting has one budget, its columns'
+        assert len(table_budgets(setting.env_id, setting.regime)) == 1, setting
+
+
+def test_the_plan_is_listed_with_each_studys_trials_and_takes_no_setting(capsys, tmp_path):
+    storage = f"sqlite:///{tmp_path / 's.db'}"
+    assert main(["tune", "--plan", "--profile", "full", "--storage", storage]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert lines and all(line.startswith("full ") and "[trials: " in line for line in lines)
+    assert any("--agents ppo ppo-trm --env trm/MazeOpen5x5-v0 --env-kwargs masking=none  [trials: ppo 0/30, ppo-trm 0/30]" in line for line in lines)
+    assert main(["tune", "--all", "--env", ENV, "--storage", storage]) == 2
+    err = capsys.readouterr().err
+    assert "take the settings from the tables" in err and len(err.strip().splitlines()) == 1
+
+
+def test_the_report_gives_each_studys_trial_time(study2):
+    """The time a study took, as ``make tune`` costs it: its trials' durations summed; one worker
+    ran study2's trials one after the other, so the sum fits in the span from first start to last end."""
+    url = f"sqlite:///{study2}"
+    study = optuna.load_study(study_name=optuna.get_all_study_names(url)[0], storage=url)
+    trials = study.get_trials()
+    span = (max(t.datetime_complete for t in trials) - min(t.datetime_start for t in trials)).total_seconds()
+    assert 0 < trial_hours(study) * 3600 <= span
+    assert f", {trial_hours(study):.2f} h of trial time" in tuning_report(url)
