@@ -66,13 +66,16 @@ def tuning_plan(profiles: tuple[str, ...] = PLAN_PROFILES) -> list[Setting]:
 
 def progress(setting: Setting, storage: str) -> dict[str, str]:
     """Agent -> ``finished/target`` trials of its study in ``storage`` (``0/target`` when the
-    study does not exist yet), ``target`` the setting's default trial count."""
+    study does not exist yet), ``target`` the setting's default trial count.
+
+    :raises sweeps.tune.TuneError: a storage that cannot be opened.
+    """
     import optuna
 
-    from sweeps.tune import TuneSpec, default_trials, finished
+    from sweeps.tune import TuneSpec, default_trials, finished, study_names
 
     target = default_trials(setting.env_id)
-    names = {s.study_name for s in optuna.get_all_study_summaries(storage, include_best_trial=False)}
+    names = set(study_names(storage))
     out = {}
     for agent in setting.agents:
         spec = TuneSpec(agent, setting.env_id, 0, target, setting.regime.masking, setting.regime.rules, backbone=setting.backbone)

@@ -585,14 +585,21 @@ def table_budgets(env_id: str, regime: Regime) -> dict[int, list[str]]:
     return found
 
 
+def study_names(storage_url: str) -> list[str]:
+    """The names of the studies in the storage, sorted.
+
+    :raises TuneError: a storage that cannot be opened (one line).
+    """
+    try:
+        return sorted(s.study_name for s in optuna.get_all_study_summaries(storage_url, include_best_trial=False))
+    except Exception as err:
+        raise TuneError(f"cannot open Optuna storage {storage_url!r}: {type(err).__name__}: {' '.join(str(err).split())}") from err
+
+
 def tuning_report(storage_url: str) -> str:
     """Markdown summary of every study in the storage, by setting: regime, objective, floor,
     trials (equal per agent?), best value and params, fANOVA importances."""
-    try:
-        names = sorted(s.study_name for s in optuna.get_all_study_summaries(storage_url, include_best_trial=False))
-    except Exception as err:
-        raise TuneError(f"cannot open Optuna storage {storage_url!r}: {type(err).__name__}: {' '.join(str(err).split())}") from err
-    studies = [optuna.load_study(study_name=n, storage=storage_url) for n in names]
+    studies = [optuna.load_study(study_name=n, storage=storage_url) for n in study_names(storage_url)]
     settings: dict[tuple, list[optuna.Study]] = {}
     for study in studies:
         a = study.user_attrs

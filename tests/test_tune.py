@@ -504,6 +504,9 @@ def test_the_plan_is_listed_with_each_studys_trials_and_takes_no_setting(capsys,
     assert main(["tune", "--all", "--env", ENV, "--storage", storage]) == 2
     err = capsys.readouterr().err
     assert "take the settings from the tables" in err and len(err.strip().splitlines()) == 1
+    assert main(["tune", "--plan", "--storage", "sqlite:////nonexistent-dir/x/s.db"]) == 2
+    err = capsys.readouterr().err
+    assert "cannot open Optuna storage" in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
 
 
 def test_the_report_gives_each_studys_trial_time(study2):
