@@ -53,7 +53,7 @@ report: install
 	$(VENV)/bin/bench report --profile full --results $(RESULTS) --out $(REPORTS)
 
 # Tune every study the tables' learned rows read (`bench tune --plan` lists them, derived from
-# bench/specs/*.yaml): one setting (env id, masking, rules, the columns' budget) at a time, the
+# bench/specs/*.yaml): one setting (env id, masking, rules, backbone, the columns' budget) at a time, the
 # same trials per agent (30 on 4x4 and mazes, 20 on 9x9), 2 seeds per trial. First the settings
 # `make bench` runs, then those only `make bench-thorough` adds (TUNE_PROFILE=full: the first
 # alone), so an interrupted run has served the full tables first. Resumable: a rerun continues

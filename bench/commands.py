@@ -12,6 +12,7 @@ from bench.inputs import UsageError, check_results_folder, check_run_env_kwargs,
 
 if TYPE_CHECKING:
     from sweeps.hyperparams import Regime
+    from sweeps.tune import TuneSpec
 
 
 def cmd_data(args: argparse.Namespace) -> int:
@@ -210,8 +211,9 @@ def cmd_tune(args: argparse.Namespace) -> int:
     (``--plan``); or write the report of every study in the storage."""
     from pathlib import Path
 
+    from bench.tables import SpecError
     from sweeps.plan import PLAN_PROFILES, progress, tuning_plan
-    from sweeps.tune import DEFAULT_STORAGE, TuneError, tuning_report
+    from sweeps.tune import DEFAULT_STORAGE, TuneError, study_names, tuning_report
 
     storage = args.storage or DEFAULT_STORAGE
     try:
@@ -227,32 +229,35 @@ def cmd_tune(args: argparse.Namespace) -> int:
                 raise UsageError("bench tune --plan / --all take the settings from the tables: drop --agents, --env, --env-kwargs, --backbone and --steps")
             plan = tuning_plan(PLAN_PROFILES[: PLAN_PROFILES.index(args.profile) + 1])
             if args.plan:
+                names = set(study_names(storage))
                 for setting in plan:
-                    trials = ", ".join(f"{agent} {done}" for agent, done in progress(setting, storage).items())
+                    trials = ", ".join(f"{agent} {done}" for agent, done in progress(setting, storage, names).items())
                     print(f"{setting.profile:<9} bench tune {' '.join(setting.arguments())}  [trials: {trials}]")
                 return 0
-            for number, setting in enumerate(plan, 1):
+            studies = [setting_studies(args, list(s.agents), s.env_id, s.regime.env_kwargs, s.backbone) for s in plan]
+            for number, (setting, specs) in enumerate(zip(plan, studies, strict=True), 1):
                 print(f"setting {number}/{len(plan)} ({setting.profile}): bench tune {' '.join(setting.arguments())}", flush=True)
-                tune_one_setting(args, list(setting.agents), setting.env_id, setting.regime.env_kwargs, setting.backbone)
+                tune_studies(specs, args.jobs, args.no_write)
             return 0
         if not args.agents or not args.env:
             raise UsageError("bench tune needs --agents and --env (a setting), --all or --plan (every setting the tables use), or --report")
-        tune_one_setting(args, args.agents, args.env, key_values(args.env_kwargs, "--env-kwargs"), args.backbone)
-    except TuneError as err:
+        specs = setting_studies(args, args.agents, args.env, key_values(args.env_kwargs, "--env-kwargs"), args.backbone)
+        tune_studies(specs, args.jobs, args.no_write)
+    except (TuneError, SpecError) as err:
         raise UsageError(str(err)) from err
     return 0
 
 
-def tune_one_setting(args: argparse.Namespace, agents: list[str], env_id: str, env_kwargs: dict[str, object], backbone: str | None) -> None:
-    """Run (or resume) the studies of ``agents`` on ``env_id`` under the regime of ``env_kwargs``
-    (with ``args``' budget, trials, seeds, storage and jobs) and write their tuned files.
+def setting_studies(args: argparse.Namespace, agents: list[str], env_id: str, env_kwargs: dict[str, object],
+                    backbone: str | None) -> list[TuneSpec]:
+    """The studies of ``agents`` on ``env_id`` under the regime of ``env_kwargs`` (with ``args``'
+    budget, trials, seeds and storage), checked so that every mistake shows before any study is
+    created.
 
-    :raises UsageError: a bad agent, backbone or setting (before any study is created).
-    :raises TuneError: a study the storage cannot hold or continue.
+    :raises UsageError: a bad agent, backbone or setting.
+    :raises TuneError: an agent that cannot be tuned there.
     """
-    import sys
-
-    from sweeps.tune import TuneSpec, best_trial, check_agent, default_trials, open_study, tune, write_tuned
+    from sweeps.tune import TuneSpec, check_agent, default_trials
 
     agents = tune_agents(agents, backbone)
     regime, steps = tune_setting(env_id, env_kwargs, args.steps)
@@ -262,19 +267,33 @@ def tune_one_setting(args: argparse.Namespace, agents: list[str], env_id: str, e
                  args.storage, backbone)
         for agent in agents
     ]
-    for spec in specs:  # every mistake before the first study is created
+    for spec in specs:
         check_agent(spec)
+    return specs
+
+
+def tune_studies(specs: list[TuneSpec], jobs: int, no_write: bool) -> None:
+    """Run (or resume) the studies of one setting (:func:`setting_studies`) with ``jobs``
+    workers each and write their tuned files (not with ``no_write``).
+
+    :raises TuneError: a study the storage cannot hold or continue.
+    """
+    import sys
+
+    from sweeps.tune import best_trial, open_study, tune, write_tuned
+
     for spec in specs:
         open_study(spec)
-    print(f"tuning {', '.join(agents)} on {env_id} ({regime.label}): {trials} trials each, "
-          f"{args.seeds_per_trial} seeds x {steps:,} transitions per trial", file=sys.stderr, flush=True)
+    first = specs[0]
+    print(f"tuning {', '.join(spec.name for spec in specs)} on {first.env_id} ({first.regime.label}): {first.trials} trials each, "
+          f"{first.seeds} seeds x {first.steps:,} transitions per trial", file=sys.stderr, flush=True)
     for spec in specs:
-        study = tune(spec, args.jobs)
+        study = tune(spec, jobs)
         best = best_trial(study, spec.trials)
         if best is None:
             print(f"{spec.study_name}: no complete trial, nothing written", flush=True)
             continue
-        where = "not written (--no-write)" if args.no_write else f"-> {write_tuned(study, spec)}"
+        where = "not written (--no-write)" if no_write else f"-> {write_tuned(study, spec)}"
         print(f"{spec.study_name}: best value {best.value:.6f} {where}", flush=True)
 
 

@@ -274,7 +274,7 @@ def load_spec(name_or_path: str) -> TableSpec:
     try:
         data = yaml.safe_load(path.read_text())
     except yaml.YAMLError as err:
-        raise SpecError(f"{path}: not valid YAML ({err})") from err
+        raise SpecError(f"{path}: not valid YAML ({' '.join(str(err).split())})") from err
     if not isinstance(data, dict):
         raise SpecError(f"{path}: a table spec is a mapping")
     if "derived_from" in data:
@@ -547,8 +547,8 @@ _MASKINGS: dict[str, str] = {}
 def _built_masking(env_id: str, env_kwargs: dict[str, Any]) -> str:
     """The masking of ``env_id`` built with ``env_kwargs`` (building it checks them; once per
     process for each pair). Only an env whose masking is ``none`` can leave a masked agent
-    nothing to act on (:func:`agents.registry.mask_problem`), so the rows' check asks for no
-    other build.
+    nothing to act on, so the rows' check asks :func:`agents.registry.mask_problem` (which
+    builds the env again) of those columns alone.
 
     :raises gymnasium.error.Error, TypeError, ValueError: what the env says of bad kwargs.
     """

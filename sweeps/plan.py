@@ -64,21 +64,17 @@ def tuning_plan(profiles: tuple[str, ...] = PLAN_PROFILES) -> list[Setting]:
     return settings
 
 
-def progress(setting: Setting, storage: str) -> dict[str, str]:
-    """Agent -> ``finished/target`` trials of its study in ``storage`` (``0/target`` when the
-    study does not exist yet), ``target`` the setting's default trial count.
-
-    :raises sweeps.tune.TuneError: a storage that cannot be opened.
-    """
+def progress(setting: Setting, storage: str, names: set[str]) -> dict[str, str]:
+    """Agent -> ``finished/target`` trials of its study in ``storage`` (``0/target`` when it is
+    not among ``names``, the storage's studies), ``target`` the setting's default trial count."""
     import optuna
 
-    from sweeps.tune import TuneSpec, default_trials, finished, study_names
+    from sweeps.tune import TuneSpec, counts, default_trials
 
     target = default_trials(setting.env_id)
-    names = set(study_names(storage))
     out = {}
     for agent in setting.agents:
         spec = TuneSpec(agent, setting.env_id, 0, target, setting.regime.masking, setting.regime.rules, backbone=setting.backbone)
-        done = finished(optuna.load_study(study_name=spec.study_name, storage=storage)) if spec.study_name in names else 0
-        out[agent] = f"{min(done, target)}/{target}"
+        done = counts(optuna.load_study(study_name=spec.study_name, storage=storage), target)["finished"] if spec.study_name in names else 0
+        out[agent] = f"{done}/{target}"
     return out

@@ -466,31 +466,38 @@ def test_every_space_yields_kwargs_the_agent_accepts():
 
 
 def test_the_plan_tunes_what_the_tables_run_and_nothing_else():
-    """``make tune`` (``bench tune --all``) tunes one study per (agent, env, regime, backbone)
-    that a learned row of a full or thorough table reads, the full tables' first."""
+    """``make tune`` (``bench tune --all``) writes exactly the tuned files that the learned rows
+    of the full and thorough tables read (the runner's path for a run, the writer's for a
+    study), each once, those the full tables read first."""
     from bench.tables import available, load_spec
+    from sweeps.hyperparams import tuned_name, tuned_path
     from sweeps.plan import tuning_plan
+
     plan = tuning_plan()
-    planned = [(s.env_id, s.regime, s.backbone, agent, s.profile) for s in plan for agent in s.agents]
-    assert len(planned) == len({p[:4] for p in planned}), "a study planned twice"
+    written = {}
+    for setting in plan:
+        for agent in setting.agents:
+            study = TuneSpec(agent, setting.env_id, 1, 1, setting.regime.masking, setting.regime.rules, backbone=setting.backbone)
+            path = tuned_path(study.env_id, study.name, study.env_kwargs)
+            assert path not in written, f"{path} planned twice"
+            written[path] = setting.profile
     profiles = [s.profile for s in plan]
     assert profiles == sorted(profiles, key=("full", "thorough").index), "a thorough-only setting before a full one"
-    needed = {}
-    for name in available():
-        spec = load_spec(name)
-        for profile in ("thorough", "full"):  # full last: a run of both is needed first by full
+    read = {}
+    specs = [load_spec(name) for name in available()]
+    for profile in ("full", "thorough"):
+        for spec in specs:
             if spec.kind == "supervised" or profile not in spec.profiles:
                 continue
             for run in spec.run_specs(profile):
-                if run.agent in spaces.SAMPLERS and "preset" not in run.agent_config:
-                    key = (run.env_id, regime_of(run.env_id, run.env_kwargs), run.agent_config.get("backbone"), run.agent)
-                    needed[key] = "full" if needed.get(key) == "full" or profile == "full" else profile
-    assert {p[:4]: p[4] for p in planned} == needed
+                if run.agent in spaces.SAMPLERS and run.agent_config.get("preset") is None:
+                    read.setdefault(tuned_path(run.env_id, tuned_name(run.agent, run.agent_config.get("backbone")), run.env_kwargs), profile)
+    assert written == read
     # facts of today's specs: the poster's 9x9 MaskablePPO runs in make bench; PPO on 4x4 Easy
-    # under the suite's regime runs in no table; the 9x9 rows reading a variant (reward=progress)
-    # read their regime's study
-    assert ("trm/Sudoku9x9-v0", Regime("constraint-edit", "poster"), None, "maskable-ppo", "full") in planned
-    assert not any(p[0] == ENV and p[1] == Regime("constraint", "suite") and p[3] == "ppo" for p in planned)
+    # under the suite's regime runs in no table; 9x9's reward=progress column reads its regime's file
+    assert written[tuned_path("trm/Sudoku9x9-v0", "maskable-ppo", {"masking": "constraint-edit", "rules": "poster"})] == "full"
+    assert tuned_path(ENV, "ppo", {"masking": "constraint", "rules": "suite"}) not in written
+    assert tuned_path("trm/Sudoku9x9-v0", "upi-trm", {"masking": "constraint", "reward": "progress"}) in written
     for setting in plan:  # every setting has one budget, its columns'
         assert len(table_budgets(setting.env_id, setting.regime)) == 1, setting
 
@@ -518,3 +525,16 @@ def test_the_report_gives_each_studys_trial_time(study2):
     span = (max(t.datetime_complete for t in trials) - min(t.datetime_start for t in trials)).total_seconds()
     assert 0 < trial_hours(study) * 3600 <= span
     assert f", {trial_hours(study):.2f} h of trial time" in tuning_report(url)
+
+
+def test_a_broken_table_spec_stops_the_plan_in_one_line(tmp_path, monkeypatch, capsys):
+    import bench.tables
+
+    specs = tmp_path / "specs"
+    shutil.copytree(bench.tables.SPECS_DIR, specs)
+    (specs / "broken.yaml").write_text("name: broken\ntitle: [unclosed\n")
+    monkeypatch.setattr(bench.tables, "SPECS_DIR", specs)
+    assert main(["tune", "--all", "--storage", f"sqlite:///{tmp_path / 's.db'}"]) == 2
+    err = capsys.readouterr().err
+    assert "broken.yaml: not valid YAML" in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "s.db").exists()
