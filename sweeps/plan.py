@@ -65,16 +65,21 @@ def tuning_plan(profiles: tuple[str, ...] = PLAN_PROFILES) -> list[Setting]:
 
 
 def progress(setting: Setting, storage: str, names: set[str]) -> dict[str, str]:
-    """Agent -> ``finished/target`` trials of its study in ``storage`` (``0/target`` when it is
-    not among ``names``, the storage's studies), ``target`` the setting's default trial count."""
+    """Agent -> ``finished/target`` trials of its study in ``storage``: ``target`` is the trial
+    count the study was created with (``bench tune --trials``), the setting's default for a study
+    not yet among ``names``, the storage's studies (then ``0/target``)."""
     import optuna
 
     from sweeps.tune import TuneSpec, counts, default_trials
 
-    target = default_trials(setting.env_id)
+    default = default_trials(setting.env_id)
     out = {}
     for agent in setting.agents:
-        spec = TuneSpec(agent, setting.env_id, 0, target, setting.regime.masking, setting.regime.rules, backbone=setting.backbone)
-        done = counts(optuna.load_study(study_name=spec.study_name, storage=storage), target)["finished"] if spec.study_name in names else 0
+        spec = TuneSpec(agent, setting.env_id, 0, default, setting.regime.masking, setting.regime.rules, backbone=setting.backbone)
+        done, target = 0, default
+        if spec.study_name in names:
+            study = optuna.load_study(study_name=spec.study_name, storage=storage)
+            target = study.user_attrs.get("target_trials", default)
+            done = counts(study, target)["finished"]
         out[agent] = f"{done}/{target}"
     return out

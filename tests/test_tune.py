@@ -508,6 +508,10 @@ def test_the_plan_is_listed_with_each_studys_trials_and_takes_no_setting(capsys,
     lines = capsys.readouterr().out.strip().splitlines()
     assert lines and all(line.startswith("full ") and "[trials: " in line for line in lines)
     assert any("--agents ppo ppo-trm --env trm/MazeOpen5x5-v0 --env-kwargs masking=none  [trials: ppo 0/30, ppo-trm 0/30]" in line for line in lines)
+    # a study created with `bench tune --trials 7` is counted against its own 7
+    open_study(TuneSpec("ppo", "trm/MazeOpen5x5-v0", 25_000, 7, "none", None, storage=storage))
+    assert main(["tune", "--plan", "--profile", "full", "--storage", storage]) == 0
+    assert "[trials: ppo 0/7, ppo-trm 0/30]" in capsys.readouterr().out
     assert main(["tune", "--all", "--env", ENV, "--storage", storage]) == 2
     err = capsys.readouterr().err
     assert "take the settings from the tables" in err and len(err.strip().splitlines()) == 1
