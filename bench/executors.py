@@ -15,11 +15,12 @@ import multiprocessing as mp
 import signal
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 from bench.runner import Spec, run_and_store
 from bench.store import ResultStore
+from bench.timing import TimeLeft
 
 EXECUTORS = ("local", "ray")
 
@@ -125,22 +126,18 @@ class Progress:
     finished run on stderr, flushed, e.g.
     ``[17/258] done ppo on trm/Sudoku4x4-Easy-v0 [masking=cell] seed 2 (41 s); about 12.5 min left``.
 
-    The time left is the wall time per unit of estimated cost of the runs finished so far,
-    times the estimated cost of the runs left, over the parallel jobs (no more jobs than runs
-    left); without estimates every run costs 1 (the mean duration times the runs left). The
-    costliest runs go first, so a plain mean would overstate the time left for hours.
+    The time left is the caller's estimate when it has one (:class:`bench.timing.TimeLeft`:
+    from measured records, the runs just landed included), else the mean duration of the runs
+    finished so far times the runs left, over the parallel jobs (no more jobs than runs left).
 
     :param total: runs in the set, stored ones included.
     :param done: runs already stored when the set starts.
     :param jobs: runs executing at once.
     :param terminal: draw a bar (None: whether stderr is a terminal).
-    :param cost_left: estimated cost of the runs to do (None: one per run).
     """
 
-    def __init__(self, total: int, done: int, jobs: int, terminal: bool | None = None, cost_left: float | None = None) -> None:
+    def __init__(self, total: int, done: int, jobs: int, terminal: bool | None = None) -> None:
         self.total, self.done, self.jobs = total, done, max(1, jobs)
-        self.cost_left = float(total - done) if cost_left is None else cost_left
-        self.cost_done = 0.0
         self.seconds: list[float] = []
         self.terminal = sys.stderr.isatty() if terminal is None else terminal
         self.bar = None
@@ -152,20 +149,22 @@ class Progress:
             stored = f" ({done} already stored)" if done else ""
             self._print(f"running {total - done} of {total} runs{stored}, {self.jobs} at a time")
 
-    def update(self, label: str, seconds: float, cost: float = 1.0) -> None:
-        """One more run (of estimated ``cost``) finished after ``seconds`` of wall time."""
+    def update(self, label: str, seconds: float, seconds_left: float | None = None) -> None:
+        """One more run finished after ``seconds`` of wall time; ``seconds_left``: the estimated
+        wall time of the runs left (None: the mean duration's)."""
         self.done += 1
         self.seconds.append(seconds)
-        self.cost_done += cost
-        self.cost_left = max(0.0, self.cost_left - cost)
         if self.bar is not None:
+            if seconds_left is not None:
+                self.bar.set_postfix_str(f"about {duration(seconds_left)} left", refresh=False)
             self.bar.update()
             return
         left = self.total - self.done
         line = f"[{self.done}/{self.total}] done {label} ({duration(seconds)})"
         if left > 0:
-            per_cost = sum(self.seconds) / max(self.cost_done, 1e-12)
-            line += f"; about {duration(per_cost * self.cost_left / min(self.jobs, left))} left"
+            if seconds_left is None:
+                seconds_left = sum(self.seconds) / len(self.seconds) * left / min(self.jobs, left)
+            line += f"; about {duration(seconds_left)} left"
         self._print(line)
 
     def close(self) -> None:
@@ -185,13 +184,11 @@ def execute(
     executor: str = "local",
     address: str | None = None,
     force: bool = False,
-    cost: Callable[[Spec], float] | None = None,
 ) -> list[dict[str, Any]]:
     """Records of every spec, in the order given, running only those without a fresh record
-    (missing or stale, :meth:`bench.store.ResultStore.lookup`).
+    (missing or stale, :meth:`bench.store.ResultStore.lookup`), in that order too.
 
     :param force: recompute even the runs that have a fresh record.
-    :param cost: estimated cost of a run, for the time left (None: every run alike).
     """
     if executor not in EXECUTORS:
         raise ValueError(f"executor must be one of {EXECUTORS}, got {executor!r}")
@@ -206,8 +203,8 @@ def execute(
     pending = list({s.key(): s for s in pending}.values())
     jobs = max(1, min(jobs, len(pending) or 1))
     labels = {spec.key(): spec.label() for spec in pending}
-    costs = {spec.key(): cost(spec) if cost else 1.0 for spec in pending}
-    progress = Progress(len(records) + len(pending), len(records), jobs, cost_left=sum(costs.values()))
+    time_left = TimeLeft(pending, store, jobs)
+    progress = Progress(len(records) + len(pending), len(records), jobs)
     stream = _local(pending, str(store.root), jobs) if executor == "local" else _ray(pending, str(store.root), jobs, address)
     expected = {spec.key(): spec.components() for spec in pending}
     for record, seconds in stream:
@@ -217,6 +214,6 @@ def execute(
                 "code versions; it is stored and shows as stale); run the command again"
             )
         records[record["key"]] = record
-        progress.update(labels[record["key"]], seconds, costs[record["key"]])
+        progress.update(labels[record["key"]], seconds, time_left.landed(record))
     progress.close()
     return [records[spec.key()] for spec in specs]

@@ -84,7 +84,7 @@ def run_tables(specs: list[TableSpec], profile: str, store: ResultStore, jobs: i
     session = {"started": time.time(), "ended": None, "runs": len(pending), "jobs": jobs}
     if pending:
         store.put_sessions(profile, sessions + [session])
-    execute(runs, store, jobs, executor, address, cost=estimated_cost)
+    execute(runs, store, jobs, executor, address)
     if pending:
         session["ended"] = time.time()
         store.put_sessions(profile, sessions + [session])

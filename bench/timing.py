@@ -113,11 +113,22 @@ def estimate(runs: Sequence[Spec], store: ResultStore, jobs: int,
     """Estimate the wall time of computing ``runs`` (in the order given) with ``jobs`` workers,
     from the records of ``store`` (see the module docstring). ``earlier``: each run's record
     already looked up (any code version; None: absent), when the caller has it."""
-    per_group = rates({r["key"]: r for r in [*store.bundled.values(), *store.all()]}.values())  # a key once
+    records = earlier if earlier is not None else [store.lookup(run).record for run in runs]
+    return estimate_from(runs, records, rates(known_records(store).values()), jobs)
+
+
+def known_records(store: ResultStore) -> dict[str, dict[str, Any]]:
+    """Every record ``store`` holds, shipped or computed, by key (a key once: the computed one)."""
+    return {r["key"]: r for r in [*store.bundled.values(), *store.all()]}
+
+
+def estimate_from(runs: Sequence[Spec], earlier: Sequence[dict[str, Any] | None], per_group: dict[tuple, float],
+                  jobs: int) -> WallEstimate:
+    """:func:`estimate` given each run's earlier record (None: absent) and the :func:`rates` of
+    the groups."""
     durations: list[float] = []
     sources = dict.fromkeys([*SOURCES, "unknown"], 0)
-    records = earlier if earlier is not None else [store.lookup(run).record for run in runs]
-    for run, record in zip(runs, records, strict=True):
+    for run, record in zip(runs, earlier, strict=True):
         taken, source = (run_seconds(record), "own") if record is not None else (None, "unknown")
         if taken is None:
             source = next((s for s, g in groups_of(run).items() if g in per_group), "unknown")
@@ -126,3 +137,28 @@ def estimate(runs: Sequence[Spec], store: ResultStore, jobs: int,
         if taken is not None:
             durations.append(taken)
     return WallEstimate(makespan(durations, jobs), sum(durations), jobs, sources)
+
+
+class TimeLeft:
+    """The wall time left of a set of runs in progress: :func:`estimate` over the runs not yet
+    landed, from the records known when the set started and every record landed since, so a
+    fresh results folder's runs are timed by their own row as soon as its first run lands. A
+    run in flight counts whole: the figure overstates by at most one run per job."""
+
+    def __init__(self, runs: Sequence[Spec], store: ResultStore, jobs: int) -> None:
+        self.known = known_records(store)
+        self.left = {run.key(): (run, store.lookup(run).record) for run in runs}
+        self.jobs = jobs
+
+    def landed(self, record: dict[str, Any]) -> float | None:
+        """Count ``record`` (one of the runs) as landed; the seconds left, None while a run left
+        has nothing that times it."""
+        self.known[record["key"]] = record
+        self.left.pop(record["key"], None)
+        return self.seconds()
+
+    def seconds(self) -> float | None:
+        """Estimated wall seconds of the runs left (None: some run left has nothing that times it)."""
+        runs, earlier = zip(*self.left.values()) if self.left else ((), ())
+        wall = estimate_from(runs, earlier, rates(self.known.values()), self.jobs)
+        return None if wall.sources["unknown"] else wall.seconds

@@ -66,13 +66,13 @@ def test_bench_supervised_prints_no_epoch_bars_into_a_log(tmp_path):
     assert re.search(r"^\[1/1\] done cnn on 8x8 mazes \(corrected\) seed 0 \([\d.]+ (s|min|h)\)$", out, re.M), out
 
 
-def test_time_left_weighs_the_runs_left_by_their_estimated_cost(capsys):
-    progress = Progress(total=3, done=0, jobs=1, terminal=False, cost_left=12.0)
-    progress.update("big", 100.0, cost=10.0)  # 10 s per unit; 2 units left
-    progress.update("small", 10.0, cost=1.0)  # 110 s for 11 units; 1 unit left
+def test_time_left_is_the_estimate_given_when_there_is_one(capsys):
+    progress = Progress(total=3, done=0, jobs=1, terminal=False)
+    progress.update("big", 100.0, seconds_left=750.0)
+    progress.update("small", 10.0)  # no estimate: the mean duration (55 s) times the one run left
     progress.close()
     err = capsys.readouterr().err.splitlines()
-    assert err[1:] == ["[1/3] done big (1.7 min); about 20 s left", "[2/3] done small (10 s); about 10 s left"]
+    assert err[1:] == ["[1/3] done big (1.7 min); about 12.5 min left", "[2/3] done small (10 s); about 55 s left"]
 
 
 def test_time_left_is_the_mean_duration_times_the_runs_left_over_the_jobs(capsys):

@@ -11,7 +11,7 @@ from bench.cli import main
 from bench.runner import RunSpec, run
 from bench.store import ResultStore
 from bench.tables import estimated_cost
-from bench.timing import estimate, makespan
+from bench.timing import TimeLeft, estimate, makespan
 
 ENV = "trm/Sudoku4x4-Easy-v0"
 CELL = {"masking": "cell"}
@@ -106,3 +106,17 @@ def test_dry_run_computes_and_writes_nothing_and_times_from_the_records_it_finds
     said = capsys.readouterr().out
     assert "4 runs: 0 current, 0 stale, 4 missing; computing 4, estimated" in said and "4 from their row's time per transition on their env" in said
     assert len(list((tmp_path / "r" / "runs").glob("*.json"))) == 4
+
+
+def test_the_time_left_learns_from_each_record_that_lands(timed, tmp_path):
+    """A fresh results folder: nothing times the runs until the first lands, then its row times
+    the rest; the runs left are handed to the jobs as :func:`estimate` hands them."""
+    _, ppo, records = timed
+    row = dict(CELL), {"n_steps": 64, "batch_size": 32}
+    runs = [ppo, *(RunSpec("ppo", ENV, 256, seed, *row, episodes=5) for seed in (1, 2, 3))]
+    left = TimeLeft(runs, ResultStore(tmp_path / "fresh"), jobs=2)
+    assert left.seconds() is None
+    assert left.landed(records["ppo"]) == pytest.approx(2 * seconds(records["ppo"]))  # 3 runs like it on 2 jobs
+    assert left.landed(records["ppo"] | {"key": runs[1].key(), "train_time_s": 3 * records["ppo"]["train_time_s"],
+                                          "eval_time_s": 3 * records["ppo"]["eval_time_s"]}) == pytest.approx(2 * seconds(records["ppo"]))
+    # the row's rate is now the two records' mean (2x the first's): 2 runs left, one per job
