@@ -63,7 +63,7 @@ import yaml
 from agents.registry import make_agent
 from bench.runner import RunSpec, evaluate
 from envs import facts, family, num_instances
-from sweeps.hyperparams import Regime, regime_of, tuned_name, tuned_path
+from sweeps.hyperparams import LEGACY_REGIME, Regime, legacy_path, regime_of, tuned_name, tuned_path
 from sweeps.spaces import sample, space_name, space_version
 
 SWEEPS_DIR = Path(__file__).parent
@@ -532,7 +532,9 @@ def write_tuned(study: optuna.Study, spec: TuneSpec, root: Path | None = None) -
     the study's provenance (:mod:`sweeps.hyperparams` checks it when the file is read). A file
     that already holds the study's result keeps its date and commit, those of the tuning, not of
     a later rerun that found the study finished (which may still update its other fields, such as
-    the objective of a carried-over study)."""
+    the objective of a carried-over study). A file from before the regime key that served this
+    regime (:func:`sweeps.hyperparams.legacy_path`) can never be read again once the regime has
+    its own: it is removed."""
     done = counts(study, spec.trials)
     best = best_trial(study, spec.trials)
     if best is None:
@@ -560,11 +562,12 @@ def write_tuned(study: optuna.Study, spec: TuneSpec, root: Path | None = None) -
     }
     payload |= _tuning_stamp(path, payload) or {}
     text = f"# Tuned by `bench tune` (study {spec.study_name})\n" + yaml.safe_dump(payload, sort_keys=False, width=200)
-    if path.exists() and path.read_text() == text:
-        return path
-    tmp = path.with_suffix(".yaml.tmp")
-    tmp.write_text(text)
-    tmp.replace(path)
+    if not (path.exists() and path.read_text() == text):
+        tmp = path.with_suffix(".yaml.tmp")
+        tmp.write_text(text)
+        tmp.replace(path)
+    if spec.regime == LEGACY_REGIME:
+        legacy_path(spec.env_id, spec.name, root).unlink(missing_ok=True)
     return path
 
 

@@ -253,6 +253,21 @@ def test_the_tuned_file_carries_provenance_and_the_runner_reads_it_for_its_regim
     assert tuned_params(RunSpec("upi-trm", ENV, 64, 0, {}, {"preset": "poster-4x4"})) == ({}, NO_FILE)
 
 
+def test_a_file_tuned_for_the_legacy_regime_replaces_the_legacy_file(tmp_path):
+    """A file from before the regime key serves (constraint, suite) only while that regime has no
+    file of its own; the tuning that writes one removes it (it could never be read again)."""
+    torch.set_num_threads(1)
+    spec = spec_for(tmp_path / "s.db", 1, masking="constraint", rules="suite")
+    run_worker(spec)
+    root = tmp_path / "tuned"
+    (root / ENV).mkdir(parents=True)
+    for agent in ("ppo", "a2c"):
+        (root / ENV / f"{agent}.yaml").write_text(f"study: {agent}__trm-Sudoku4x4-Easy-v0\nparams: {{n_steps: 32}}\n")
+    path = write_tuned(optuna.load_study(study_name=spec.study_name, storage=spec.storage_url), spec, root=root)
+    assert path == root / ENV / "constraint-suite" / "ppo.yaml" and path.exists()
+    assert not (root / ENV / "ppo.yaml").exists() and (root / ENV / "a2c.yaml").exists()  # another agent's stays
+
+
 def test_the_committed_files_serve_the_regime_they_were_tuned_under():
     """The files from before the regime key were tuned with the env defaults (constraint, suite):
     they serve that regime and no other. Every regime file is read for its own regime (its
