@@ -194,16 +194,18 @@ def execute(
         raise ValueError(f"executor must be one of {EXECUTORS}, got {executor!r}")
     records: dict[str, dict[str, Any]] = {}
     pending = []
+    earlier: dict[str, dict[str, Any] | None] = {}  # a pending run's record of any code version
     for spec in specs:
-        found = None if force else store.lookup(spec).fresh
-        if found is None:
+        lookup = store.lookup(spec)
+        if force or lookup.fresh is None:
             pending.append(spec)
+            earlier[spec.key()] = lookup.record
         else:
-            records[spec.key()] = found
+            records[spec.key()] = lookup.fresh
     pending = list({s.key(): s for s in pending}.values())
     jobs = max(1, min(jobs, len(pending) or 1))
     labels = {spec.key(): spec.label() for spec in pending}
-    time_left = TimeLeft(pending, store, jobs)
+    time_left = TimeLeft(pending, [earlier[spec.key()] for spec in pending], store, jobs)
     progress = Progress(len(records) + len(pending), len(records), jobs)
     stream = _local(pending, str(store.root), jobs) if executor == "local" else _ray(pending, str(store.root), jobs, address)
     expected = {spec.key(): spec.components() for spec in pending}

@@ -145,9 +145,10 @@ class TimeLeft:
     fresh results folder's runs are timed by their own row as soon as its first run lands. A
     run in flight counts whole: the figure overstates by at most one run per job."""
 
-    def __init__(self, runs: Sequence[Spec], store: ResultStore, jobs: int) -> None:
+    def __init__(self, runs: Sequence[Spec], earlier: Sequence[dict[str, Any] | None], store: ResultStore, jobs: int) -> None:
+        """``earlier``: each run's record already looked up (any code version; None: absent)."""
         self.known = known_records(store)
-        self.left = {run.key(): (run, store.lookup(run).record) for run in runs}
+        self.left = {run.key(): (run, record) for run, record in zip(runs, earlier, strict=True)}
         self.jobs = jobs
 
     def landed(self, record: dict[str, Any]) -> float | None:

@@ -114,7 +114,7 @@ def test_the_time_left_learns_from_each_record_that_lands(timed, tmp_path):
     _, ppo, records = timed
     row = dict(CELL), {"n_steps": 64, "batch_size": 32}
     runs = [ppo, *(RunSpec("ppo", ENV, 256, seed, *row, episodes=5) for seed in (1, 2, 3))]
-    left = TimeLeft(runs, ResultStore(tmp_path / "fresh"), jobs=2)
+    left = TimeLeft(runs, [None] * len(runs), ResultStore(tmp_path / "fresh"), jobs=2)
     assert left.seconds() is None
     assert left.landed(records["ppo"]) == pytest.approx(2 * seconds(records["ppo"]))  # 3 runs like it on 2 jobs
     assert left.landed(records["ppo"] | {"key": runs[1].key(), "train_time_s": 3 * records["ppo"]["train_time_s"],
