@@ -64,6 +64,7 @@ from agents.registry import make_agent
 from bench.runner import RunSpec, evaluate
 from envs import facts, family, num_instances
 from sweeps.hyperparams import LEGACY_REGIME, Regime, legacy_path, regime_of, tuned_name, tuned_path
+from sweeps.noise import trial_spread
 from sweeps.spaces import sample, space_name, space_version
 
 SWEEPS_DIR = Path(__file__).parent
@@ -601,7 +602,8 @@ def study_names(storage_url: str) -> list[str]:
 
 def tuning_report(storage_url: str) -> str:
     """Markdown summary of every study in the storage, by setting: regime, objective, floor,
-    trials (equal per agent?), best value and params, fANOVA importances."""
+    trials (equal per agent?), best value and params, fANOVA importances, and whether the trials
+    differ beyond seed noise (:func:`sweeps.noise.trial_spread`)."""
     studies = [optuna.load_study(study_name=n, storage=storage_url) for n in study_names(storage_url)]
     settings: dict[tuple, list[optuna.Study]] = {}
     for study in studies:
@@ -681,6 +683,9 @@ def _study_lines(study: optuna.Study, legacy: bool) -> list[str]:
     if best.user_attrs.get("per_seed"):
         per_seed = ", ".join(f"seed {r['seed']}: {r['success']:.3f} / {r['score']:.2f}" for r in best.user_attrs["per_seed"])
         lines.append(f"- best trial per seed (success / score): {per_seed}")
+    spread = trial_spread(counted(study, a.get("target_trials")))
+    if spread is not None:
+        lines.append(spread.line())
     try:
         importance = optuna.importance.get_param_importances(study, evaluator=optuna.importance.FanovaImportanceEvaluator(seed=0))
         lines.append("- fANOVA importance: " + ", ".join(f"{k} {v:.2f}" for k, v in importance.items()))
