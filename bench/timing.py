@@ -83,20 +83,37 @@ def groups_of(run: Spec) -> dict[str, tuple]:
             "agent": ("rl", run.agent), "overall": ("rl",)}
 
 
+class GroupTimes:
+    """Seconds and cost units summed per group (:func:`groups_of`) over timed records, kept up to
+    date as records come and go, so that :meth:`rates` costs the groups, not the records."""
+
+    def __init__(self, records: Iterable[dict[str, Any]] = ()) -> None:
+        self.seconds: dict[tuple, float] = {}
+        self.cost: dict[tuple, float] = {}
+        self.count: dict[tuple, int] = {}
+        for record in records:
+            self.add(record)
+
+    def add(self, record: dict[str, Any], sign: float = 1.0) -> None:
+        """Count ``record`` in its groups (``sign=-1``: take it out again); an untimed one counts nothing."""
+        taken = run_seconds(record)
+        if taken is None:
+            return
+        run = spec_of(record)
+        for group in groups_of(run).values():
+            self.seconds[group] = self.seconds.get(group, 0.0) + sign * taken
+            self.cost[group] = self.cost.get(group, 0.0) + sign * estimated_cost(run)
+            self.count[group] = self.count.get(group, 0) + (1 if sign > 0 else -1)
+
+    def rates(self) -> dict[tuple, float]:
+        """Seconds per unit of :func:`estimated_cost` of every group with a timed record."""
+        return {g: self.seconds[g] / c for g, c in self.cost.items() if self.count[g] > 0 and c > 0}
+
+
 def rates(records: Iterable[dict[str, Any]]) -> dict[tuple, float]:
     """Seconds per unit of :func:`estimated_cost` of every group (:func:`groups_of`) with a
     timed record."""
-    seconds: dict[tuple, float] = {}
-    cost: dict[tuple, float] = {}
-    for record in records:
-        taken = run_seconds(record)
-        if taken is None:
-            continue
-        run = spec_of(record)
-        for group in groups_of(run).values():
-            seconds[group] = seconds.get(group, 0.0) + taken
-            cost[group] = cost.get(group, 0.0) + estimated_cost(run)
-    return {g: seconds[g] / cost[g] for g in seconds if cost[g] > 0}
+    return GroupTimes(records).rates()
 
 
 def makespan(durations: Sequence[float], jobs: int) -> float:
@@ -148,18 +165,23 @@ class TimeLeft:
     def __init__(self, runs: Sequence[Spec], earlier: Sequence[dict[str, Any] | None], store: ResultStore, jobs: int) -> None:
         """``earlier``: each run's record already looked up (any code version; None: absent)."""
         self.known = known_records(store)
+        self.times = GroupTimes(self.known.values())
         self.left = {run.key(): (run, record) for run, record in zip(runs, earlier, strict=True)}
         self.jobs = jobs
 
     def landed(self, record: dict[str, Any]) -> float | None:
-        """Count ``record`` (one of the runs) as landed; the seconds left, None while a run left
-        has nothing that times it."""
+        """Count ``record`` (one of the runs) as landed, in place of the record of its key known
+        before (a stale one); the seconds left, None while a run left has nothing that times it."""
+        replaced = self.known.get(record["key"])
+        if replaced is not None:
+            self.times.add(replaced, sign=-1.0)
         self.known[record["key"]] = record
+        self.times.add(record)
         self.left.pop(record["key"], None)
         return self.seconds()
 
     def seconds(self) -> float | None:
         """Estimated wall seconds of the runs left (None: some run left has nothing that times it)."""
         runs, earlier = zip(*self.left.values()) if self.left else ((), ())
-        wall = estimate_from(runs, earlier, rates(self.known.values()), self.jobs)
+        wall = estimate_from(runs, earlier, self.times.rates(), self.jobs)
         return None if wall.sources["unknown"] else wall.seconds

@@ -11,7 +11,7 @@ from bench.cli import main
 from bench.runner import RunSpec, run
 from bench.store import ResultStore
 from bench.tables import estimated_cost
-from bench.timing import TimeLeft, estimate, makespan
+from bench.timing import TimeLeft, estimate, makespan, rates
 
 ENV = "trm/Sudoku4x4-Easy-v0"
 CELL = {"masking": "cell"}
@@ -120,3 +120,18 @@ def test_the_time_left_learns_from_each_record_that_lands(timed, tmp_path):
     assert left.landed(records["ppo"] | {"key": runs[1].key(), "train_time_s": 3 * records["ppo"]["train_time_s"],
                                           "eval_time_s": 3 * records["ppo"]["eval_time_s"]}) == pytest.approx(2 * seconds(records["ppo"]))
     # the row's rate is now the two records' mean (2x the first's): 2 runs left, one per job
+
+
+def test_a_run_landing_over_its_own_earlier_record_times_the_rest_by_the_new_record_alone(timed, tmp_path):
+    """A stale record of a run times it until the run lands again; its new record then replaces
+    the old one in its row's rate (not averaged with it), as a count from scratch gives."""
+    _, ppo, records = timed
+    store = ResultStore(tmp_path / "s")
+    store.put(records["ppo"])
+    row = dict(CELL), {"n_steps": 64, "batch_size": 32}
+    runs = [ppo, RunSpec("ppo", ENV, 256, 1, *row, episodes=5)]
+    left = TimeLeft(runs, [records["ppo"], None], store, jobs=1)
+    assert left.seconds() == pytest.approx(2 * seconds(records["ppo"]))  # its own record, and its row's rate for the other
+    slower = records["ppo"] | {"train_time_s": 5 * records["ppo"]["train_time_s"], "eval_time_s": 5 * records["ppo"]["eval_time_s"]}
+    assert left.landed(slower) == pytest.approx(5 * seconds(records["ppo"]))
+    assert left.times.rates() == pytest.approx(rates(left.known.values()))  # as counted from scratch
