@@ -212,7 +212,7 @@ def cmd_tune(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from bench.tables import SpecError
-    from sweeps.plan import PLAN_PROFILES, progress, tuning_plan
+    from sweeps.plan import PLAN_PROFILES, progress, time_left_line, trial_seconds, tuning_plan
     from sweeps.tune import DEFAULT_STORAGE, TuneError, study_names, tuning_report
 
     storage = args.storage or DEFAULT_STORAGE
@@ -230,9 +230,14 @@ def cmd_tune(args: argparse.Namespace) -> int:
             plan = tuning_plan(PLAN_PROFILES[: PLAN_PROFILES.index(args.profile) + 1])
             if args.plan:
                 names = set(study_names(storage))
+                timed = trial_seconds(storage, names)
+                left: list[float | None] = []
                 for setting in plan:
-                    trials = ", ".join(f"{agent} {done}" for agent, done in progress(setting, storage, names).items())
+                    studies = progress(setting, storage, names, timed)
+                    left += [p.seconds_left for p in studies.values() if p.done < p.target]
+                    trials = ", ".join(f"{agent} {p}" for agent, p in studies.items())
                     print(f"{setting.profile:<9} bench tune {' '.join(setting.arguments())}  [trials: {trials}]")
+                print(time_left_line(left, args.jobs))
                 return 0
             studies = [setting_studies(args, list(s.agents), s.env_id, s.regime.env_kwargs, s.backbone) for s in plan]
             for number, (setting, specs) in enumerate(zip(plan, studies, strict=True), 1):

@@ -64,15 +64,61 @@ def tuning_plan(profiles: tuple[str, ...] = PLAN_PROFILES) -> list[Setting]:
     return settings
 
 
-def progress(setting: Setting, storage: str, names: set[str]) -> dict[str, str]:
-    """Agent -> ``finished/target`` trials of its study in ``storage``: ``target`` is the trial
-    count the study was created with (``bench tune --trials``), the setting's default for a study
-    not yet among ``names``, the storage's studies (then ``0/target``)."""
+@dataclass(frozen=True)
+class StudyProgress:
+    """Where one agent's study of a setting stands."""
+
+    done: int
+    """Finished trials among the counted ones."""
+    target: int
+    """The trial count the study was created with (the setting's default before it exists)."""
+    seconds_left: float | None
+    """Trial time of the trials still to run, for one worker (None: nothing times them yet)."""
+
+    def __str__(self) -> str:
+        if self.done >= self.target:
+            return f"{self.done}/{self.target}"
+        left = "time unknown" if self.seconds_left is None else f"about {self.seconds_left / 3600:.1f} h"
+        return f"{self.done}/{self.target} ({left})"
+
+
+TimingKey = tuple[str, str | None, str]
+"""(agent, backbone, env id): studies whose trials take about as long as each other (a setting's
+budget is its env's table budget, the same under every regime)."""
+
+
+def trial_seconds(storage: str, names: set[str]) -> dict[str, tuple[float, int, TimingKey]]:
+    """Study name -> (seconds its finished trials ran, their count, its :data:`TimingKey`), for every study in
+    ``storage`` keyed by regime (``names``: the storage's studies)."""
+    import optuna
+
+    from sweeps.tune import outcome
+
+    out = {}
+    for name in names:
+        study = optuna.load_study(study_name=name, storage=storage)
+        if "masking" not in study.user_attrs:  # from before the regime key: another budget and seeds
+            continue
+        ran = [(t.datetime_complete - t.datetime_start).total_seconds() for t in study.get_trials(deepcopy=False)
+               if outcome(t) != "unfinished" and t.datetime_start and t.datetime_complete]
+        a = study.user_attrs
+        out[name] = (sum(ran), len(ran), (a["agent"], a.get("backbone"), a["env_id"]))
+    return out
+
+
+def progress(setting: Setting, storage: str, names: set[str],
+             timed: dict[str, tuple[float, int, TimingKey]] | None = None) -> dict[str, StudyProgress]:
+    """Agent -> :class:`StudyProgress` of its study in ``storage``: the target is the trial count
+    the study was created with (``bench tune --trials``), the setting's default for a study not
+    yet among ``names``, the storage's studies. The time left is the trials still to run times
+    the mean time of the study's own finished trials, else of the trials of the same agent and
+    backbone at the same env and budget under other regimes (``timed``: :func:`trial_seconds`)."""
     import optuna
 
     from sweeps.tune import TuneSpec, counts, default_trials
 
     default = default_trials(setting.env_id)
+    timed = timed or {}
     out = {}
     for agent in setting.agents:
         spec = TuneSpec(agent, setting.env_id, 0, default, setting.regime.masking, setting.regime.rules, backbone=setting.backbone)
@@ -81,5 +127,21 @@ def progress(setting: Setting, storage: str, names: set[str]) -> dict[str, str]:
             study = optuna.load_study(study_name=spec.study_name, storage=storage)
             target = study.user_attrs.get("target_trials", default)
             done = counts(study, target)["finished"]
-        out[agent] = f"{done}/{target}"
+        own = timed.get(spec.study_name)
+        alike = [t for n, t in timed.items() if n != spec.study_name and t[2] == (agent, setting.backbone, setting.env_id)]
+        seconds, count = (own[0], own[1]) if own and own[1] else (sum(t[0] for t in alike), sum(t[1] for t in alike))
+        left = max(target - done, 0)
+        out[agent] = StudyProgress(done, target, None if left and not count else left * seconds / max(count, 1))
     return out
+
+
+def time_left_line(seconds_left: list[float | None], jobs: int) -> str:
+    """The plan's last line: the trial time of the studies still to run (each entry one study;
+    None: not timed yet) and the wall time it takes ``jobs`` workers."""
+    if not seconds_left:
+        return "every study of the plan has its trials"
+    known = [s for s in seconds_left if s is not None]
+    hours = sum(known) / 3600
+    line = f"{len(seconds_left)} studies to run: about {hours:.1f} h of trial time, {hours / max(jobs, 1):.1f} h with --jobs {jobs}"
+    unknown = len(seconds_left) - len(known)
+    return line + (f", plus {unknown} not yet timed (no trial of their agent on their env)" if unknown else "")

@@ -16,6 +16,7 @@ from bench.runner import RunSpec, evaluate, tuned_params
 from envs import facts
 from sweeps import spaces
 from sweeps.hyperparams import NO_FILE, TUNED_DIR, Regime, load_tuned, regime_of
+from sweeps.plan import Setting, progress, time_left_line, trial_seconds
 from sweeps.tune import (
     CLIPPED_OBJECTIVE,
     OBJECTIVE,
@@ -521,12 +522,13 @@ def test_the_plan_is_listed_with_each_studys_trials_and_takes_no_setting(capsys,
     storage = f"sqlite:///{tmp_path / 's.db'}"
     assert main(["tune", "--plan", "--profile", "full", "--storage", storage]) == 0
     lines = capsys.readouterr().out.strip().splitlines()
-    assert lines and all(line.startswith("full ") and "[trials: " in line for line in lines)
-    assert any("--agents ppo ppo-trm --env trm/MazeOpen5x5-v0 --env-kwargs masking=none  [trials: ppo 0/30, ppo-trm 0/30]" in line for line in lines)
+    assert lines and all(line.startswith("full ") and "[trials: " in line for line in lines[:-1])
+    assert any("--agents ppo ppo-trm --env trm/MazeOpen5x5-v0 --env-kwargs masking=none  [trials: ppo 0/30 (time unknown), ppo-trm 0/30 (time unknown)]" in line for line in lines[:-1])
+    assert lines[-1].startswith(f"{sum(line.count('(time unknown)') for line in lines)} studies to run: about 0.0 h of trial time")
     # a study created with `bench tune --trials 7` is counted against its own 7
     open_study(TuneSpec("ppo", "trm/MazeOpen5x5-v0", 25_000, 7, "none", None, storage=storage))
     assert main(["tune", "--plan", "--profile", "full", "--storage", storage]) == 0
-    assert "[trials: ppo 0/7, ppo-trm 0/30]" in capsys.readouterr().out
+    assert "[trials: ppo 0/7 (time unknown), ppo-trm 0/30 (time unknown)]" in capsys.readouterr().out
     assert main(["tune", "--all", "--env", ENV, "--storage", storage]) == 2
     err = capsys.readouterr().err
     assert "take the settings from the tables" in err and len(err.strip().splitlines()) == 1
@@ -557,3 +559,25 @@ def test_a_broken_table_spec_stops_the_plan_in_one_line(tmp_path, monkeypatch, c
     err = capsys.readouterr().err
     assert "broken.yaml: not valid YAML" in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
     assert not (tmp_path / "s.db").exists()
+
+
+def test_the_plan_times_the_trials_left_by_the_studys_own_trials_else_by_its_agent_on_its_env(study2, tmp_path):
+    """study2 (PPO, 4x4 Easy, the poster's regime) has 2 finished trials: asked for 5, it has 3 left
+    at their mean time; PPO on the same env under another regime, with no trial yet, is timed by
+    them too; an agent with no trial on that env is not timed."""
+    db = tmp_path / "s.db"
+    shutil.copy(study2, db)
+    url = f"sqlite:///{db}"
+    study = open_study(spec_for(db, 5))
+    ran = [(t.datetime_complete - t.datetime_start).total_seconds() for t in study.get_trials()]
+    mean = sum(ran) / len(ran)
+    names = set(optuna.get_all_study_names(url))
+    timed = trial_seconds(url, names)
+    poster = progress(Setting(ENV, Regime("cell", "poster"), None, ("ppo",), "full"), url, names, timed)["ppo"]
+    assert (poster.done, poster.target) == (2, 5) and poster.seconds_left == pytest.approx(3 * mean)
+    suite = progress(Setting(ENV, Regime("constraint", "suite"), None, ("ppo", "dqn"), "full"), url, names, timed)
+    assert suite["ppo"].seconds_left == pytest.approx(30 * mean) and suite["dqn"].seconds_left is None
+    assert str(suite["dqn"]) == "0/30 (time unknown)"
+    assert time_left_line([poster.seconds_left, suite["ppo"].seconds_left, None], jobs=2) == (
+        f"3 studies to run: about {33 * mean / 3600:.1f} h of trial time, {33 * mean / 7200:.1f} h with --jobs 2, "
+        "plus 1 not yet timed (no trial of their agent on their env)")
