@@ -92,15 +92,14 @@ def trial_seconds(storage: str, names: set[str]) -> dict[str, tuple[float, int, 
     ``storage`` keyed by regime (``names``: the storage's studies)."""
     import optuna
 
-    from sweeps.tune import outcome
+    from sweeps.tune import finished_trial_seconds
 
     out = {}
     for name in names:
         study = optuna.load_study(study_name=name, storage=storage)
         if "masking" not in study.user_attrs:  # from before the regime key: another budget and seeds
             continue
-        ran = [(t.datetime_complete - t.datetime_start).total_seconds() for t in study.get_trials(deepcopy=False)
-               if outcome(t) != "unfinished" and t.datetime_start and t.datetime_complete]
+        ran = finished_trial_seconds(study)
         a = study.user_attrs
         out[name] = (sum(ran), len(ran), (a["agent"], a.get("backbone"), a["env_id"]))
     return out

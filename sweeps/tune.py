@@ -422,6 +422,12 @@ def trial_hours(study: optuna.Study) -> float:
     ) / 3600
 
 
+def finished_trial_seconds(study: optuna.Study) -> list[float]:
+    """How long each finished trial of the study ran (complete, pruned, failed with a reason)."""
+    return [(t.datetime_complete - t.datetime_start).total_seconds() for t in study.get_trials(deepcopy=False)
+            if outcome(t) != "unfinished" and t.datetime_start and t.datetime_complete]
+
+
 def finished(study: optuna.Study) -> int:
     """Trials that are complete, pruned or failed with a reason (never rerun)."""
     return len(counted(study))
@@ -460,7 +466,6 @@ def tune(spec: TuneSpec, jobs: int = 1, progress: bool = True) -> optuna.Study:
     bar = tqdm(total=spec.trials, initial=finished(study), desc=spec.study_name, disable=None if progress else True)
     log_lines = progress and bar.disable  # no terminal (a log file): one line per finished trial instead
     start, reported = time.monotonic(), finished(study)
-    initial = reported
     ctx = mp.get_context("spawn")
     offset = len(study.trials)  # a resumed study gets fresh sampler seeds
     workers = [ctx.Process(target=run_worker, args=(spec, offset + i)) for i in range(max(1, jobs))]
@@ -474,9 +479,9 @@ def tune(spec: TuneSpec, jobs: int = 1, progress: bool = True) -> optuna.Study:
             reported = done
             best_text = "none complete" if best is None else f"{best.value:.4f} (trial {best.number})"
             elapsed = time.monotonic() - start
-            left = ""
-            if initial < done < spec.trials:  # this session's pace, pruned trials included
-                left = f", about {duration(elapsed / (done - initial) * (spec.trials - done))} left"
+            ran, left = finished_trial_seconds(study), ""
+            if ran and done < spec.trials:  # the study's mean trial, pruned ones included, on each worker
+                left = f", about {duration(sum(ran) / len(ran) * (spec.trials - done) / len(workers))} left"
             print(f"{spec.study_name}: {done}/{spec.trials} trials finished, best {best_text}, {elapsed:.0f} s{left}",
                   file=sys.stderr, flush=True)
         bar.update(done - bar.n)

@@ -12,6 +12,7 @@ import yaml
 
 from agents.registry import make_agent
 from bench.cli import main
+from bench.executors import duration
 from bench.runner import RunSpec, evaluate, tuned_params
 from envs import facts
 from sweeps import spaces
@@ -450,6 +451,10 @@ def test_upi_trm_is_tuned_under_the_same_protocol_through_the_cli(tmp_path, monk
     # progress in a log, not a terminal: a line per finished trial, with the time left while trials remain
     assert re.search(r"upi-trm__trm-Sudoku4x4-Easy-v0__cell-poster: 1/2 trials finished, best .*, \d+ s, about [\d.]+ (s|min|h) left\n", err)
     assert re.search(r"cell-poster: 2/2 trials finished, best .*, \d+ s\n", err)
+    study = optuna.load_study(study_name="upi-trm__trm-Sudoku4x4-Easy-v0__cell-poster", storage=storage)
+    first = study.trials[0]  # one worker: at 1/2, the time left is one more trial as long as the first
+    assert f"1/2 trials finished, best {first.value:.4f} (trial 0), " in err
+    assert f"about {duration((first.datetime_complete - first.datetime_start).total_seconds())} left" in err
     data = yaml.safe_load(path.read_text())
     assert data["space"] == "upi-trm" and [r["seed"] for r in data["best_per_seed"]] == [0, 1]
     make_agent("upi-trm", **data["params"])
