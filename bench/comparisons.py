@@ -8,7 +8,8 @@ from dataclasses import dataclass
 
 from bench.cells import Cells, metric_values
 from bench.markdown import table
-from bench.stats import difference_interval, probability_of_improvement_interval
+from bench.intervals import difference
+from bench.stats import probability_of_improvement_interval
 from bench.tables import Column, Curve, Row, TableSpec
 from bench.verdicts import Comparison, compare_gap, number
 
@@ -23,7 +24,7 @@ class HeadToHeadResult:
     ours_mean: float
     baseline_mean: float
     gap: tuple[float, float, float]
-    """Mean of ours minus mean of the baseline, and its 95% bootstrap interval."""
+    """Mean of ours minus mean of the baseline, and its 95% interval (:func:`bench.intervals.difference`)."""
     improvement: tuple[float, float, float]
     """P(ours > baseline) over pairs of seeds, and its 95% bootstrap interval."""
     comparison: Comparison
@@ -60,7 +61,7 @@ def head_to_head(spec: TableSpec, column: Column, cells: Cells) -> list[HeadToHe
             theirs = metric_values(cells[(baseline.id, column.id)], split, metric)
             if ours is None:
                 continue
-            gap = difference_interval(ours, theirs)
+            gap = difference(cells[(row.id, column.id)], cells[(baseline.id, column.id)], split, metric, ours, theirs)
             comparison = compare_gap(gap[1], gap[2], min(len(ours), len(theirs)))
             out.append(
                 HeadToHeadResult(
@@ -89,7 +90,8 @@ def head_to_head_table(spec: TableSpec, column: Column, cells: Cells) -> list[st
     intro = (
         "Head to head: each UPI-TRM row against the strongest learned baseline of this column (the "
         f"highest mean {spec.head_to_head.metrics[0]}, ties broken by {', '.join(spec.head_to_head.metrics[1:]) or 'nothing'}); "
-        "the gap is the row's mean minus the baseline's, its interval a bootstrap over both groups' seeds; "
+        "the gap is the row's mean minus the baseline's, its interval a bootstrap over both groups' seeds (for success, "
+        "over their seeds and each seed's episodes); "
         "P(row > baseline) is the share of seed pairs the row wins (ties count one half)."
     )
     return ["", intro, "", *table(headers, rows)]
@@ -106,7 +108,7 @@ class FactorEffect:
     before: float
     after: float
     difference: tuple[float, float, float]
-    """Mean after minus mean before, and its 95% bootstrap interval."""
+    """Mean after minus mean before, and its 95% interval (:func:`bench.intervals.difference`)."""
     comparison: Comparison
 
 
@@ -146,11 +148,11 @@ def factor_effects(spec: TableSpec, cells: Cells) -> list[FactorEffect]:
                     after = metric_values(cells[after_key], split, metric)
                     if before is None or after is None:
                         continue
-                    difference = difference_interval(after, before)
+                    change_interval = difference(cells[after_key], cells[before_key], split, metric, after, before)
                     out.append(
                         FactorEffect(
                             change.name, where, f"{metric} ({split})", float(before.mean()), float(after.mean()),
-                            difference, compare_gap(difference[1], difference[2], min(len(before), len(after))),
+                            change_interval, compare_gap(change_interval[1], change_interval[2], min(len(before), len(after))),
                         )
                     )
     return out
@@ -170,7 +172,7 @@ def factors_section(spec: TableSpec, cells: Cells) -> list[str]:
     intro = (
         "Each change alters one thing: a change of rows keeps the column (env, rules, masking, budget) "
         "and alters the agent; a change of columns keeps the row and alters the env's reward or inputs. "
-        "The interval is a bootstrap over both sides' seeds; a change \"raises\" or \"lowers\" a metric "
+        "The interval is a bootstrap over both sides' seeds (for success, over their seeds and each seed's episodes); a change \"raises\" or \"lowers\" a metric "
         "only when the interval excludes 0."
     )
     return ["## What each change does", "", intro, "", *table(headers, body), ""]
@@ -212,7 +214,8 @@ def budget_reach(spec: TableSpec, cells: Cells, profile: str) -> list[BudgetReac
         budgets = curve_columns(spec, curve, profile)
         reference_budget, reference = next((steps, c) for steps, c in budgets if c.id == curve.reference)
         for metric in spec.curves.metrics:
-            target = metric_values(cells.get((spec.curves.ours, reference.id)), reference.claim_split, metric)
+            target_records = cells.get((spec.curves.ours, reference.id))
+            target = metric_values(target_records, reference.claim_split, metric)
             if target is None:
                 continue
             for row in spec.rows:
@@ -220,10 +223,11 @@ def budget_reach(spec: TableSpec, cells: Cells, profile: str) -> list[BudgetReac
                     continue
                 reached, value, compared = None, None, []
                 for steps, column in budgets:
-                    values = metric_values(cells.get((row.id, column.id)), column.claim_split, metric)
+                    records = cells.get((row.id, column.id))
+                    values = metric_values(records, column.claim_split, metric)
                     if values is None:
                         continue
-                    _, low, high = difference_interval(values, target)
+                    _, low, high = difference(records, target_records, column.claim_split, metric, values, target)
                     compared.append(compare_gap(low, high, min(len(values), len(target))))
                     if compared[-1] in (Comparison.AHEAD, Comparison.NOT_TOLD_APART):
                         reached, value = steps, float(values.mean())

@@ -1,6 +1,6 @@
 """One markdown page per table, from run records only (DESIGN section 6).
 
-Every measured cell is mean +- std over seeds with a 95% stratified bootstrap interval; each
+Every measured cell is mean +- std over seeds with a 95% interval (:mod:`bench.intervals`); each
 claim of the source stands beside the measured value with a verdict from that interval, and
 beside the trivial reference measured in the same setting, so a reader sees when a claimed number
 cannot be told apart from doing nothing. A run without a record shows as "missing", never as 0.
@@ -9,6 +9,7 @@ cannot be told apart from doing nothing. A run without a record shows as "missin
 from __future__ import annotations
 
 import subprocess
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from agents.registry import REPO_ROOT
 from bench.markdown import table
 from bench.cells import MISSING, TOP_LEVEL, Cells, metric_values
 from bench.comparisons import budget_reach, curve_columns, factors_section, head_to_head_table
+from bench.intervals import EPISODE_METRICS, interval
 from bench.stats import iqm, ratio_interval, stratified_bootstrap_ci
 from bench.tables import Column, Row, TableSpec
 from bench.verdicts import Judgement, Verdict, judge_claim, judge_count, judge_gain, number, versus_references
@@ -38,17 +40,24 @@ IQM_MIN_SEEDS = 5
 """From this many seeds on, the interquartile mean is shown too (rliable's recommendation)."""
 
 
-def summary_cell(values: np.ndarray | None, absent: str = MISSING) -> str:
-    """``mean +- std [low, high]`` (95% bootstrap over seeds; with at least
-    :data:`IQM_MIN_SEEDS` seeds also the IQM and its interval), or ``absent``."""
+def summary_cell(values: np.ndarray | None, absent: str = MISSING, bounds: tuple[float, float] | None = None) -> str:
+    """``mean +- std [low, high]`` (``bounds``, else the 95% bootstrap over seeds; with at least
+    :data:`IQM_MIN_SEEDS` seeds also the IQM and its bootstrap interval), or ``absent``."""
     if values is None:
         return absent
-    low, high = stratified_bootstrap_ci(values)
+    low, high = bounds if bounds is not None else stratified_bootstrap_ci(values)
     cell = f"{number(values.mean())} +- {number(values.std(ddof=0))} [{number(low)}, {number(high)}]"
     if len(values) >= IQM_MIN_SEEDS:
         iqm_low, iqm_high = stratified_bootstrap_ci(values, iqm)
         cell += f"; IQM {number(iqm(values))} [{number(iqm_low)}, {number(iqm_high)}]"
     return cell
+
+
+def metric_cell(records: list, split: str, metric: str, absent: str = MISSING) -> str:
+    """:func:`summary_cell` of ``split/metric`` in ``records`` with its metric's interval
+    (:func:`bench.intervals.interval`)."""
+    values = metric_values(records, split, metric)
+    return summary_cell(values, absent, None if values is None else interval(records, split, metric, values))
 
 
 def _split_metrics(spec: TableSpec, column: Column) -> list[tuple[str, str]]:
@@ -60,7 +69,8 @@ def _split_metrics(spec: TableSpec, column: Column) -> list[tuple[str, str]]:
 
 def _trivial_values(spec: TableSpec, column: Column, row: Row, cells: dict, metric: str, split: str) -> dict[str, float]:
     """Mean values of the trivial references of ``column``: the trivial predictors stored in the
-    row's own records (supervised), or the rows marked ``trivial`` (RL)."""
+    row's own records (supervised), or the rows marked ``trivial`` (RL) and, for a score or a
+    delta, the start board (:data:`START_BOARD`)."""
     if spec.kind == "supervised":
         sources = [(name, cells[(row.id, column.id)], f"{key}_{metric}") for key, name in TRIVIAL_PREDICTORS.items()]
     else:
@@ -70,7 +80,24 @@ def _trivial_values(spec: TableSpec, column: Column, row: Row, cells: dict, metr
         values = metric_values(records, split, key)
         if values is not None:
             out[name] = float(values.mean())
+    start = _start_board(cells[(row.id, column.id)], split, metric) if spec.kind == "rl" else None
+    if start is not None:
+        out[START_BOARD] = start
     return out
+
+
+START_BOARD = "start board (no edit)"
+"""The reference of an agent that changes nothing: its delta is 0 and its score the start's."""
+
+
+def _start_board(records: list, split: str, metric: str) -> float | None:
+    """The :data:`START_BOARD` reference of ``split/metric`` for ``records`` (their episodes'
+    start score: the score minus the delta; a delta of 0), None for another metric or records
+    without a delta."""
+    delta = metric_values(records, split, "delta")
+    if delta is None or metric not in ("score", "delta"):
+        return None
+    return 0.0 if metric == "delta" else float((metric_values(records, split, "score") - delta).mean())
 
 
 @dataclass(frozen=True)
@@ -103,21 +130,23 @@ def claim_rows(spec: TableSpec, column: Column, cells: Cells) -> list[Claim]:
             split = claim.get("split", column.claim_split if spec.kind == "rl" else "test")
             values = metric_values(records, split, metric)
             is_count = metric in TOP_LEVEL
+            bounds = None if values is None or is_count else interval(records, split, metric, values)
             if values is None:
                 judgement = Judgement(Verdict.INCONCLUSIVE, cells.absent(key))
             elif is_count:
                 judgement = judge_count(claimed, values, claim.get("approx", False))
             else:
-                judgement = judge_claim(claimed, values, claim.get("approx", False), claim.get("n"))
+                episodes = claim.get("n") if metric in EPISODE_METRICS else None  # n counts episodes, not scores
+                judgement = judge_claim(claimed, values, claim.get("approx", False), episodes, bounds)
             versus = ""
             if not is_count and spec.kind != "drift" and values is not None:
-                versus = versus_references(values, _trivial_values(spec, column, row, cells, metric, split))
+                versus = versus_references(values, _trivial_values(spec, column, row, cells, metric, split), bounds)
             out.append(
                 Claim(
                     row=row.label,
                     metric=metric if is_count or spec.kind == "drift" else f"{metric} ({split})",
                     claimed=f"{'~' if claim.get('approx') else ''}{number(claimed)}",
-                    measured=count(values, cells.absent(key)) if is_count else summary_cell(values, cells.absent(key)),
+                    measured=count(values, cells.absent(key)) if is_count else summary_cell(values, cells.absent(key), bounds),
                     judgement=judgement,
                     versus=versus,
                 )
@@ -254,7 +283,7 @@ def column_section(spec: TableSpec, column: Column, cells: Cells, profile: str) 
             continue
         records, absent = cells[key], cells.absent(key)
         line = [row.label] + [count(metric_values(records, "", c), absent) for c in counts]
-        line += [summary_cell(metric_values(records, s, m), absent) for s, m in pairs]
+        line += [metric_cell(records, s, m, absent) for s, m in pairs]
         if spec.kind == "supervised":
             for predictor in TRIVIAL_PREDICTORS:
                 for m in spec.metrics:
@@ -364,14 +393,38 @@ def curves_section(spec: TableSpec, cells: Cells, profile: str, figures: Path | 
     return lines
 
 
+def _quoted(labels: Iterable[str]) -> str:
+    """Labels in double quotes, comma-separated."""
+    return ", ".join(f'"{label}"' for label in labels)
+
+
+def not_run_here(spec: TableSpec, profile: str) -> list[str]:
+    """A line naming the columns and rows of ``spec`` (which its note may describe) that
+    ``profile`` does not run, and the profiles that do; nothing when it runs them all."""
+    run = spec.cells(profile)
+    columns = [c for c in spec.columns if all(c.id != col.id for _, col in run)]
+    rows = [r for r in spec.rows if all(r.id != row.id for row, _ in run)]
+    if not columns and not rows:
+        return []
+    missing = {(r.id, c.id) for r, c in spec.cells() if (r, c) not in run}
+    others = [p for p in spec.profiles if p not in (profile, "quick") and any((r.id, c.id) in missing for r, c in spec.cells(p))]
+    named = [f"the columns {_quoted(c.label for c in columns)}" if columns else "",
+             f"the rows {_quoted(r.label for r in rows)}" if rows else ""]
+    where = f"; the `{'` / `'.join(others)}` profile runs them" if others else ""
+    return [f"Not run under the `{profile}` profile, so not on this page: {' and '.join(n for n in named if n)}{where}.", ""]
+
+
 def render(spec: TableSpec, profile: str, cells: Cells, figures: Path | None = None) -> str:
     """The markdown page of ``spec`` under ``profile`` from its records ``cells``
     (:func:`collect`); with ``figures`` (a folder beside the page) its plots are drawn there and
     shown."""
     lines = [f"# {spec.title}", "", f"Source of the claims: {spec.source}.", "", spec.note, ""]
+    lines += not_run_here(spec, profile)
     lines.append(
-        "Measured values are mean +- std over seeds [95% stratified bootstrap interval over seeds; "
-        "with 3 seeds it is close to the range of the seeds]. A cell whose records were computed "
+        "Measured values are mean +- std over seeds (population std) [95% interval: for a success rate, a "
+        "bootstrap over the seeds and, within each, its episodes (each resampled seed's rate drawn from the "
+        "Jeffreys posterior of its successes); for other metrics, a stratified bootstrap over seeds, which "
+        "with 3 seeds is the range of the seeds and covers less than 95%]. A cell whose records were computed "
         "by code that has changed since shows as stale, naming what changed."
     )
     lines.append("")

@@ -152,3 +152,53 @@ def probability_of_improvement_interval(
     tail = (1 - confidence) / 2 * 100
     low, high = np.percentile(values, [tail, 100 - tail])
     return point, float(low), float(high)
+
+
+def _success_means(rates: np.ndarray, episodes: np.ndarray, rng: np.random.Generator, reps: int) -> np.ndarray:
+    """``reps`` draws of the mean success rate over seeds: the seeds resampled with replacement,
+    each resampled seed's rate drawn from the Jeffreys posterior of its successes (``(reps,)``)."""
+    successes = np.round(rates * episodes)
+    picks = rng.integers(0, rates.size, size=(reps, rates.size))
+    return rng.beta(successes[picks] + 0.5, episodes[picks] - successes[picks] + 0.5).mean(axis=1)
+
+
+def success_interval(
+    rates: np.ndarray, episodes: np.ndarray, confidence: float = 0.95, reps: int = 4000, seed: int = 0
+) -> tuple[float, float]:
+    """Percentile interval of the mean success rate over seeds that counts both sources of noise:
+    the seeds (resampled with replacement, as :func:`stratified_bootstrap_ci` does) and each
+    seed's finite episodes (a resampled seed's rate is drawn from the Jeffreys posterior
+    ``Beta(k + 1/2, n - k + 1/2)`` of its ``k`` successes in ``n`` episodes). A seed bootstrap
+    alone reads 3 seeds at 41/50 each as ``[0.82, 0.82]``; one seed's interval here is the
+    Jeffreys interval of a binomial proportion, never empty at 0 or n successes, and reaching 0
+    (1) when no seed solved any (every) episode.
+
+    ``rates`` and ``episodes``: ``(seeds,)``. Returns ``(low, high)``; ``(nan, nan)`` without seeds.
+    """
+    rates, episodes = np.asarray(rates, dtype=float), np.asarray(episodes, dtype=float)
+    if rates.size == 0:
+        return math.nan, math.nan
+    means = _success_means(rates, episodes, np.random.default_rng(seed), reps)
+    tail = (1 - confidence) / 2 * 100
+    low, high = np.percentile(means, [tail, 100 - tail])
+    # no success (every success) seen: the rate may be 0 (1) itself, as the Jeffreys interval's
+    # usual modification at the boundary says (Brown, Cai and DasGupta 2001)
+    return (0.0 if not rates.any() else float(low)), (1.0 if (rates == 1).all() else float(high))
+
+
+def success_difference_interval(
+    x: tuple[np.ndarray, np.ndarray], y: tuple[np.ndarray, np.ndarray], confidence: float = 0.95, reps: int = 4000,
+    seed: int = 0,
+) -> tuple[float, float, float]:
+    """``mean(x rates) - mean(y rates)`` of two independent groups of seeds, each given as
+    ``(rates, episodes)``, and its percentile interval, each group drawn as in
+    :func:`success_interval`. Returns ``(difference, low, high)``; ``nan`` throughout when a group
+    has no seeds."""
+    (xr, xe), (yr, ye) = [(np.asarray(r, dtype=float), np.asarray(e, dtype=float)) for r, e in (x, y)]
+    if xr.size == 0 or yr.size == 0:
+        return math.nan, math.nan, math.nan
+    rng = np.random.default_rng(seed)
+    diffs = _success_means(xr, xe, rng, reps) - _success_means(yr, ye, rng, reps)
+    tail = (1 - confidence) / 2 * 100
+    low, high = np.percentile(diffs, [tail, 100 - tail])
+    return float(xr.mean() - yr.mean()), float(low), float(high)

@@ -67,10 +67,11 @@ def judge_count(claimed: float, values: np.ndarray, approx: bool) -> Judgement:
     return Judgement(Verdict.DOES_NOT_HOLD, f"{number(measured)} as built")
 
 
-def judge_claim(claimed: float, values: np.ndarray, approx: bool, n: int | None = None) -> Judgement:
+def judge_claim(claimed: float, values: np.ndarray, approx: bool, n: int | None = None,
+                bounds: tuple[float, float] | None = None) -> Judgement:
     """A measured claim against per-seed ``values`` ``(seeds,)``.
 
-    The 95% bootstrap interval over seeds is compared with the claim's band
+    The measured 95% interval (``bounds``; else the bootstrap over seeds) is compared with the claim's band
     (:func:`claim_band`): one seed is always inconclusive; no overlap -> does not hold; the
     measured mean inside the band, or a point claim inside the interval -> holds; otherwise (the
     interval straddles the band's edge) inconclusive.
@@ -79,7 +80,7 @@ def judge_claim(claimed: float, values: np.ndarray, approx: bool, n: int | None 
         return Judgement(Verdict.INCONCLUSIVE, "1 seed")
     measured = float(values.mean())
     band_low, band_high = claim_band(claimed, n, approx)
-    low, high = stratified_bootstrap_ci(values)
+    low, high = bounds if bounds is not None else stratified_bootstrap_ci(values)
     if high < band_low or low > band_high:
         return Judgement(Verdict.DOES_NOT_HOLD, f"measured {'higher' if measured > claimed else 'lower'}")
     if band_low <= measured <= band_high or (band_low == band_high and low <= claimed <= high):
@@ -97,12 +98,13 @@ def judge_gain(claimed: float, point: float, low: float, high: float, seeds: int
     return Judgement(Verdict.DOES_NOT_HOLD, f"measured {'higher' if point > claimed else 'lower'}")
 
 
-def versus_references(values: np.ndarray, references: dict[str, float]) -> str:
+def versus_references(values: np.ndarray, references: dict[str, float], bounds: tuple[float, float] | None = None) -> str:
     """The measured values ``(seeds,)`` against each trivial reference's mean: above, below, or
-    not told apart (the reference inside the measured 95% interval over seeds)."""
+    not told apart (the reference inside the measured 95% interval: ``bounds``, else the
+    bootstrap over seeds)."""
     if not references:
         return "no trivial reference measured"
-    low, high = stratified_bootstrap_ci(values)
+    low, high = bounds if bounds is not None else stratified_bootstrap_ci(values)
     seeds = " (1 seed)" if len(values) < 2 else ""
     notes = []
     for name, value in references.items():

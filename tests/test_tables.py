@@ -317,3 +317,67 @@ def test_the_index_counts_where_upi_trm_stands(tmp_path):
     assert head_to_head_counts(spec, cells) == {Comparison.AHEAD: 1, Comparison.NOT_TOLD_APART: 1}
     page = index_page([spec], "full", {spec.name: cells}, [], [])
     assert "ahead / not told apart / behind" in page and "| 1 / 1 / 0 |" in page
+
+
+def test_a_success_claims_interval_counts_each_seeds_episodes():
+    """Three seeds at 40 of 50 against a claim of 0.907 on 150 episodes (band [0.85, 0.94]): the
+    seeds alone read [0.80, 0.80] and reject it; with each seed's 50 episodes the interval reaches
+    the band, and the verdict waits for more seeds. The same interval is shown in the cell."""
+    from bench.cells import Cells
+    from bench.report import claim_rows, metric_cell
+    from bench.stats import success_interval
+    from bench.verdicts import Verdict
+
+    spec = load_spec("poster-4x4-feasibility")
+    column = next(c for c in spec.columns if c.id == "easy-cell")
+    cells = Cells()
+    cells[("poster-upi", "easy-cell")] = _records("test", success=[0.8, 0.8, 0.8])
+    claim = next(c for c in claim_rows(spec, column, cells) if c.row == "UPI-TRM, the poster's config (L_z = 0.9)")
+    assert claim.judgement.verdict is Verdict.DOES_NOT_HOLD and "[0.800, 0.800]" in claim.measured  # no episode counts
+    cells[("poster-upi", "easy-cell")] = _records("test", success=[0.8, 0.8, 0.8], episodes=[50, 50, 50])
+    claim = next(c for c in claim_rows(spec, column, cells) if c.row == "UPI-TRM, the poster's config (L_z = 0.9)")
+    low, high = success_interval(np.array([0.8] * 3), np.array([50] * 3))
+    assert low < 0.8 < 0.85 < high
+    assert claim.judgement.verdict is Verdict.INCONCLUSIVE and f"[{low:.3f}, {high:.3f}]" in claim.measured
+    assert metric_cell(cells[("poster-upi", "easy-cell")], "test", "success").endswith(f"[{low:.3f}, {high:.3f}]")
+
+
+def test_scores_and_deltas_stand_beside_the_start_board_and_n_counts_only_episodes():
+    """The 9x9 claims carry n (episodes behind the success rate): a score claim is judged as a
+    score, not as a proportion of n. A score and a delta are compared with the start board (score
+    minus delta; delta 0): a row that ends where it started cannot be told apart from it."""
+    from bench.cells import Cells
+    from bench.report import START_BOARD, claim_rows
+    from bench.verdicts import Verdict
+
+    spec = load_spec("poster-9x9")
+    column = next(c for c in spec.columns if c.id == "poster")
+    claimed = next(r for r in spec.rows if r.id == "maskable-a2c").claimed["poster"]
+    assert claimed["n"] > 0
+    cells = Cells()
+    start = [20.0, 21.0, 22.0]
+    cells[("maskable-a2c", "poster")] = _records("test", success=[0.0] * 3, episodes=[50] * 3, delta=[-1.0, 0.0, 1.0],
+                                                 score=[s + d for s, d in zip(start, [-1.0, 0.0, 1.0])])
+    ppo_claim = next(r for r in spec.rows if r.id == "maskable-ppo").claimed["poster"]["score"]
+    cells[("maskable-ppo", "poster")] = _records("test", success=[0.0] * 3, episodes=[50] * 3, delta=[2.0] * 3,
+                                                 score=[ppo_claim] * 3)
+    claims = {(c.row, c.metric): c for c in claim_rows(spec, column, cells)}
+    a2c_score, a2c_delta = claims[("A2C (masked, tuned)", "score (test)")], claims[("A2C (masked, tuned)", "delta (test)")]
+    assert f"**cannot be told apart** from the {START_BOARD} ({np.mean(start):.3f})" in a2c_score.versus
+    assert f"**cannot be told apart** from the {START_BOARD} (0.000)" in a2c_delta.versus
+    ppo = claims[("PPO (masked, tuned)", "score (test)")]
+    assert ppo.judgement.verdict is Verdict.HOLDS and f"above the {START_BOARD}" in ppo.versus
+    assert claims[("PPO (masked, tuned)", "success (test)")].judgement.verdict is Verdict.HOLDS  # 0 of 150, claim 0
+
+
+def test_a_page_names_what_its_profile_does_not_run():
+    from bench.report import not_run_here
+
+    spec = load_spec("fair-baselines")
+    line = " ".join(not_run_here(spec, "full"))
+    assert line.startswith("Not run under the `full` profile") and "the `thorough` profile runs them" in line
+    assert all(f'"{c.label}"' in line for c in spec.columns if c.id != "hard-cell")
+    assert '"4x4 Hard, the poster\'s MDP (rules=poster, cell masking)"' not in line
+    assert not_run_here(spec, "thorough") == []
+    nine = " ".join(not_run_here(load_spec("poster-9x9"), "full"))
+    assert "the rows \"PPO (masked, UPI-TRM's network)\"" in nine
