@@ -21,7 +21,7 @@ from bench.cells import MISSING, TOP_LEVEL, Cells, metric_values
 from bench.comparisons import budget_reach, curve_columns, factors_section, head_to_head_table
 from bench.intervals import EPISODE_METRICS, interval
 from bench.stats import iqm, ratio_interval, stratified_bootstrap_ci
-from bench.tables import Column, Row, TableSpec
+from bench.tables import CLAIM_SETTINGS, UNJUDGED, Column, Row, TableSpec
 from bench.verdicts import Judgement, Verdict, judge_claim, judge_count, judge_gain, number, versus_references
 
 TRIVIAL_PREDICTORS = {"zero": "all-zero predictor", "const": "constant predictor (the most frequent training target)"}
@@ -125,7 +125,7 @@ def claim_rows(spec: TableSpec, column: Column, cells: Cells) -> list[Claim]:
         records = cells[key]
         claim = row.claimed.get(column.id) or {}
         for metric, claimed in sorted(claim.items()):
-            if metric in ("n", "approx", "split"):
+            if metric in CLAIM_SETTINGS:
                 continue
             split = claim.get("split", column.claim_split if spec.kind == "rl" else "test")
             values = metric_values(records, split, metric)
@@ -133,6 +133,8 @@ def claim_rows(spec: TableSpec, column: Column, cells: Cells) -> list[Claim]:
             bounds = None if values is None or is_count else interval(records, split, metric, values)
             if values is None:
                 judgement = Judgement(Verdict.INCONCLUSIVE, cells.absent(key))
+            elif metric in claim.get(UNJUDGED, {}):
+                judgement = Judgement(Verdict.INCONCLUSIVE, f"not testable here: {claim[UNJUDGED][metric]}")
             elif is_count:
                 judgement = judge_count(claimed, values, claim.get("approx", False))
             else:
@@ -204,8 +206,9 @@ class Gain:
     claimed: float | None
     measured: str
     judgement: Judgement | None
-    above_one: bool | None
-    """Whether the ratio is above 1 (None: missing)."""
+    bounds: tuple[float, float] | None = None
+    """The ratio's 95% interval (None: missing)."""
+    seeds: int = 0
 
 
 def gains(spec: TableSpec, column: Column, cells: Cells, metrics: list[str]) -> list[Gain]:
@@ -224,12 +227,36 @@ def gains(spec: TableSpec, column: Column, cells: Cells, metrics: list[str]) -> 
         if a is None or b is None:
             absent = cells.absent((first.id if a is None else second.id, column.id))
             judgement = None if claimed is None else Judgement(Verdict.INCONCLUSIVE, absent)
-            out.append(Gain(metric, claimed, absent, judgement, None))
+            out.append(Gain(metric, claimed, absent, judgement))
             continue
         point, low, high = ratio_interval(a, b)
         judgement = None if claimed is None else judge_gain(claimed, point, low, high, len(a))
-        out.append(Gain(metric, claimed, f"{point:.1f}x [{low:.1f}, {high:.1f}]", judgement, point > 1))
+        out.append(Gain(metric, claimed, f"{point:.1f}x [{low:.1f}, {high:.1f}]", judgement, (low, high), min(len(a), len(b))))
     return out
+
+
+def depth_gains(spec: TableSpec, column: Column, cells: Cells) -> list[tuple[int, list[Gain]]]:
+    """The drift ratios of every drift metric at each probed depth of ``column``."""
+    drifts = [m for m in spec.metrics if m.startswith("delta")]
+    return [(depth, gains(spec, column, cells, [f"{m}@{depth}" for m in drifts])) for depth in spec.rows[0].probe_depths]
+
+
+def lowers_everywhere(measured: list[Gain]) -> Judgement:
+    """Whether the second row lowers every drift at every depth (``measured``: the ratios first
+    over second): holds when every ratio's interval lies above 1, does not hold when one lies
+    below 1, else inconclusive (a missing ratio, one seed, or an interval that reaches 1)."""
+    missing = [g.metric for g in measured if g.bounds is None]
+    if missing:
+        return Judgement(Verdict.INCONCLUSIVE, f"{', '.join(missing)} not measured")
+    if any(g.seeds < 2 for g in measured):
+        return Judgement(Verdict.INCONCLUSIVE, "1 seed")
+    below = [g.metric for g in measured if g.bounds[1] < 1]
+    if below:
+        return Judgement(Verdict.DOES_NOT_HOLD, f"the drift rises at {', '.join(below)}")
+    reaching = [g.metric for g in measured if g.bounds[0] <= 1]
+    if reaching:
+        return Judgement(Verdict.INCONCLUSIVE, f"the interval reaches 1 at {', '.join(reaching)}")
+    return Judgement(Verdict.HOLDS, "every ratio's 95% interval lies above 1")
 
 
 def gain_claims(spec: TableSpec, column: Column, cells: Cells) -> list[Gain]:
@@ -237,20 +264,30 @@ def gain_claims(spec: TableSpec, column: Column, cells: Cells) -> list[Gain]:
     return gains(spec, column, cells, sorted(spec.gains.get(column.id, {})))
 
 
+def everywhere_claim(spec: TableSpec, column: Column, cells: Cells) -> Judgement | None:
+    """The source's claim that the second row lowers drift at every tested depth, judged where
+    it claims gains (``spec.gains``: the column its numbers are set beside); None elsewhere."""
+    if column.id not in spec.gains:
+        return None
+    return lowers_everywhere([g for _, measured in depth_gains(spec, column, cells) for g in measured])
+
+
 def gain_lines(spec: TableSpec, column: Column, cells: Cells) -> list[str]:
     """Drift of the first row over the second at each depth with a 95% bootstrap interval of
     the ratio, whether it exceeds 1 at every depth, and the source's claimed gains."""
     first, second = spec.rows
     drifts = [m for m in spec.metrics if m.startswith("delta")]
-    rows, above = [], []
-    for depth in first.probe_depths:
-        measured = gains(spec, column, cells, [f"{m}@{depth}" for m in drifts])
-        rows.append([depth, *(g.measured for g in measured)])
-        above += [g.above_one for g in measured]
-    answer = MISSING if None in above else "yes" if all(above) else "no"
+    by_depth = depth_gains(spec, column, cells)
+    rows = [[depth, *(g.measured for g in measured)] for depth, measured in by_depth]
     lines = ["", f"Gain: drift of {first.label} / drift of {second.label} [95% bootstrap interval]:", ""]
     lines += table(["depth", *drifts], rows)
-    lines += ["", f"{second.label} lowers every drift at every depth: **{answer}**."]
+    claimed = everywhere_claim(spec, column, cells)
+    if claimed:
+        lines += ["", f"The source's claim that {second.label} lowers drift at every tested depth: **{claimed}**."]
+    else:
+        measured = lowers_everywhere([g for _, gs in by_depth for g in gs])
+        answer = {Verdict.HOLDS: "yes", Verdict.DOES_NOT_HOLD: "no"}.get(measured.verdict, "cannot tell")
+        lines += ["", f"{second.label} lowers every drift at every depth: **{answer}** ({measured.reason})."]
     claims = gain_claims(spec, column, cells)
     if claims:
         rows = [[c.metric, f"{c.claimed}x", c.measured, str(c.judgement)] for c in claims]
@@ -259,8 +296,11 @@ def gain_lines(spec: TableSpec, column: Column, cells: Cells) -> list[str]:
 
 
 def judgements(spec: TableSpec, column: Column, cells: Cells) -> list[Judgement]:
-    """Every judgement of ``column``: its claims and its claimed drift gains."""
-    return [c.judgement for c in claim_rows(spec, column, cells)] + [g.judgement for g in gain_claims(spec, column, cells) if g.judgement]
+    """Every judgement of ``column``: its claims, its claimed drift gains, and the claim that
+    drift falls at every depth."""
+    everywhere = everywhere_claim(spec, column, cells)
+    return ([c.judgement for c in claim_rows(spec, column, cells)] + [g.judgement for g in gain_claims(spec, column, cells) if g.judgement]
+            + ([everywhere] if everywhere else []))
 
 
 def column_section(spec: TableSpec, column: Column, cells: Cells, profile: str) -> list[str]:

@@ -76,6 +76,13 @@ class Column:
     """The source's own budget for the claims of this column (stated beside ours on the page)."""
 
 
+UNJUDGED = "unjudged"
+"""Key of a row's claim entry mapping claimed metrics that a measurement here cannot test to the
+reason (``{actor_params: "this build lacks ..."}``): shown, judged inconclusive with that reason."""
+CLAIM_SETTINGS = ("n", "approx", "split", UNJUDGED)
+"""Keys of a claim entry that qualify its claims instead of being one."""
+
+
 @dataclass(frozen=True)
 class Row:
     """One agent (RL) or model (supervised) of a table, with the source's claims per column."""
@@ -428,6 +435,10 @@ def _check(spec: TableSpec, path: Path) -> None:
         unknown = set(row.claimed) | set(row.columns or ())
         if unknown - column_ids:
             raise SpecError(f"{path}: row {row.id!r} names unknown columns {sorted(unknown - column_ids)}")
+        for column_id, claim in row.claimed.items():
+            unjudged = claim.get(UNJUDGED, {})
+            if not isinstance(unjudged, dict) or set(unjudged) - set(claim):
+                raise SpecError(f"{path}: row {row.id!r}, column {column_id!r}: {UNJUDGED} must map claimed metrics to the reason")
         needed = ("model", "size") if spec.kind == "supervised" else ("agent",)
         if any(getattr(row, f) is None for f in needed):
             raise SpecError(f"{path}: row {row.id!r} needs {needed}")

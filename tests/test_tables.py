@@ -39,6 +39,7 @@ def test_every_spec_loads_and_expands_into_runs():
         (lambda d: d["columns"][0].update(env_kwargs={"masking": "cels"}), "masking must be one of"),
         (lambda d: d["rows"].append({"id": "solver", "label": "solver", "agent": "solver"}), "cannot play trm/MazeOpen5x5-v0"),
         (lambda d: d["rows"].append({"id": "m", "label": "m", "agent": "maskable-ppo"}), "column 'readme': agent 'maskable-ppo' acts only among"),
+        (lambda d: d["rows"][0]["claimed"]["readme"].update(unjudged={"params": "x"}), "unjudged must map claimed metrics"),
     ],
 )
 def test_bad_specs_are_named(tmp_path, change, message):
@@ -136,7 +137,8 @@ def test_index_counts_the_claimed_drift_gains_too(tmp_path):
     gains = [g for column in spec.columns for g in gain_claims(spec, column, cells)]
     assert gains and all(str(g.judgement) == "inconclusive (missing)" for g in gains)
     absolute = [c for column in spec.columns for c in claim_rows(spec, column, cells)]
-    assert verdict_counts(spec, cells) == {Verdict.INCONCLUSIVE: len(absolute) + len(gains)}
+    everywhere = [c for c in spec.columns if c.id in spec.gains]  # "lowers drift at every depth", one per claimed column
+    assert everywhere and verdict_counts(spec, cells) == {Verdict.INCONCLUSIVE: len(absolute) + len(gains) + len(everywhere)}
 
 
 def _records(split, **metrics):
@@ -381,3 +383,32 @@ def test_a_page_names_what_its_profile_does_not_run():
     assert not_run_here(spec, "thorough") == []
     nine = " ".join(not_run_here(load_spec("poster-9x9"), "full"))
     assert "the rows \"PPO (masked, UPI-TRM's network)\"" in nine
+
+
+def test_a_claim_this_suite_cannot_test_is_inconclusive_with_its_reason():
+    from bench.cells import Cells
+    from bench.report import claim_rows
+    from bench.verdicts import Verdict
+
+    spec = load_spec("readme-rl-maze")
+    column = next(c for c in spec.columns if c.id == "readme")
+    row = next(r for r in spec.rows if r.id == "trm-k5")
+    reason = row.claimed["readme"]["unjudged"]["actor_params"]
+    cells = Cells()
+    cells[("trm-k5", "readme")] = [{"actor_params": row.claimed["readme"]["actor_params"] - 1, "metrics": {}}] * 3
+    claim = next(c for c in claim_rows(spec, column, cells) if c.metric == "actor_params")
+    assert claim.judgement.verdict is Verdict.INCONCLUSIVE and claim.judgement.reason == f"not testable here: {reason}"
+
+
+def test_drift_falls_everywhere_only_when_every_ratio_interval_lies_above_one():
+    from bench.report import Gain, lowers_everywhere
+    from bench.verdicts import Verdict
+
+    def gain(low, high, seeds=3, metric="delta_v@16"):
+        return Gain(metric, None, "", None, (low, high), seeds)
+
+    assert lowers_everywhere([gain(1.5, 9.0), gain(2.0, 3.0)]).verdict is Verdict.HOLDS
+    assert str(lowers_everywhere([gain(1.5, 9.0), gain(0.2, 0.9, metric="delta_pi@8")])) == "does not hold (the drift rises at delta_pi@8)"
+    assert lowers_everywhere([gain(1.5, 9.0), gain(0.8, 3.0)]).verdict is Verdict.INCONCLUSIVE
+    assert str(lowers_everywhere([gain(1.5, 9.0, seeds=1)])) == "inconclusive (1 seed)"
+    assert lowers_everywhere([Gain("delta_v@4", None, "missing", None)]).verdict is Verdict.INCONCLUSIVE
