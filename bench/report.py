@@ -68,13 +68,14 @@ def _split_metrics(spec: TableSpec, column: Column) -> list[tuple[str, str]]:
 
 
 def _trivial_values(spec: TableSpec, column: Column, row: Row, cells: dict, metric: str, split: str) -> dict[str, float]:
-    """Mean values of the trivial references of ``column``: the trivial predictors stored in the
-    row's own records (supervised), or the rows marked ``trivial`` (RL) and, for a score or a
-    delta, the start board (:data:`START_BOARD`)."""
+    """Mean values of the references of ``column``: the trivial predictors stored in the row's
+    own records (supervised), or the rows marked ``trivial`` or ``reference`` (RL) and, for a
+    score or a delta, the start board (:data:`START_BOARD`)."""
     if spec.kind == "supervised":
         sources = [(name, cells[(row.id, column.id)], f"{key}_{metric}") for key, name in TRIVIAL_PREDICTORS.items()]
     else:
-        sources = [(o.label.lower(), cells[(o.id, column.id)], metric) for o in spec.rows if o.trivial and (o.id, column.id) in cells]
+        sources = [(o.label.lower(), cells[(o.id, column.id)], metric) for o in spec.rows
+                   if (o.trivial or o.reference) and (o.id, column.id) in cells]
     out = {}
     for name, records, key in sources:
         values = metric_values(records, split, key)
@@ -161,7 +162,7 @@ def claims_table(spec: TableSpec, column: Column, cells: Cells) -> list[str]:
     claims = claim_rows(spec, column, cells)
     if not claims:
         return []
-    headers = ["row", "metric", "claimed", "measured", "verdict", "measured vs the trivial reference"]
+    headers = ["row", "metric", "claimed", "measured", "verdict", "measured vs the references"]
     rows = [[c.row, c.metric, c.claimed, c.measured, str(c.judgement), c.versus] for c in claims]
     return ["", "Claimed by the source, beside what was measured here:", "", *table(headers, rows)]
 

@@ -100,6 +100,9 @@ class Row:
     """Depths of the depth-drift probe (agents with one: upi-trm)."""
     trivial: bool = False
     """The trivial reference every claim of its column is compared with."""
+    reference: bool = False
+    """A reference that is not trivial, every claim of its column compared with it too: the
+    heuristic a learned agent must beat (most-constrained cell, DESIGN section 4)."""
 
 
 @dataclass(frozen=True)

@@ -367,6 +367,10 @@ def test_scores_and_deltas_stand_beside_the_start_board_and_n_counts_only_episod
     a2c_score, a2c_delta = claims[("A2C (masked, tuned)", "score (test)")], claims[("A2C (masked, tuned)", "delta (test)")]
     assert f"**cannot be told apart** from the {START_BOARD} ({np.mean(start):.3f})" in a2c_score.versus
     assert f"**cannot be told apart** from the {START_BOARD} (0.000)" in a2c_delta.versus
+    assert "most-constrained" not in a2c_score.versus  # no record of the heuristic: not a reference yet
+    cells[("most-constrained", "poster")] = _records("test", success=[0.5] * 3, episodes=[50] * 3, delta=[9.0] * 3, score=[90.0] * 3)
+    claims = {(c.row, c.metric): c for c in claim_rows(spec, column, cells)}
+    assert "**below** the most-constrained cell (greedy heuristic) (90.000)" in claims[("A2C (masked, tuned)", "score (test)")].versus
     ppo = claims[("PPO (masked, tuned)", "score (test)")]
     assert ppo.judgement.verdict is Verdict.HOLDS and f"above the {START_BOARD}" in ppo.versus
     assert claims[("PPO (masked, tuned)", "success (test)")].judgement.verdict is Verdict.HOLDS  # 0 of 150, claim 0
