@@ -92,7 +92,9 @@ def head_to_head_table(spec: TableSpec, column: Column, cells: Cells) -> list[st
         f"highest mean {spec.head_to_head.metrics[0]}, ties broken by {', '.join(spec.head_to_head.metrics[1:]) or 'nothing'}); "
         "the gap is the row's mean minus the baseline's, its interval a bootstrap over both groups' seeds (for success, "
         "over their seeds and each seed's episodes); "
-        "P(row > baseline) is the share of seed pairs the row wins (ties count one half)."
+        "P(row > baseline) is the share of seed pairs the row wins (ties count one half): it compares seeds pair by pair, "
+        "not means, so a row ahead on the mean can win fewer than half of the pairs, and with 3 seeds a side its interval "
+        "spans most of [0, 1]."
     )
     return ["", intro, "", *table(headers, rows)]
 
