@@ -91,7 +91,7 @@ def head_to_head_table(spec: TableSpec, column: Column, cells: Cells) -> list[st
         "Head to head: each UPI-TRM row against the strongest learned baseline of this column (the "
         f"highest mean {spec.head_to_head.metrics[0]}, ties broken by {', '.join(spec.head_to_head.metrics[1:]) or 'nothing'}); "
         "the gap is the row's mean minus the baseline's, its interval a bootstrap over both groups' seeds (for success, "
-        "over their seeds and each seed's episodes); "
+        "hulled with Newcombe's interval of their pooled episodes); "
         "P(row > baseline) is the share of seed pairs the row wins (ties count one half): it compares seeds pair by pair, "
         "not means, so a row ahead on the mean can win fewer than half of the pairs, and with 3 seeds a side its interval "
         "spans most of [0, 1]."
@@ -174,7 +174,7 @@ def factors_section(spec: TableSpec, cells: Cells) -> list[str]:
     intro = (
         "Each change alters one thing: a change of rows keeps the column (env, rules, masking, budget) "
         "and alters the agent; a change of columns keeps the row and alters the env's reward or inputs. "
-        "The interval is a bootstrap over both sides' seeds (for success, over their seeds and each seed's episodes); a change \"raises\" or \"lowers\" a metric "
+        "The interval is a bootstrap over both sides' seeds (for success, hulled with Newcombe's interval of their pooled episodes); a change \"raises\" or \"lowers\" a metric "
         "only when the interval excludes 0."
     )
     return ["## What each change does", "", intro, "", *table(headers, body), ""]

@@ -19,10 +19,10 @@ from agents.registry import REPO_ROOT
 from bench.markdown import table
 from bench.cells import MISSING, TOP_LEVEL, Cells, metric_values
 from bench.comparisons import budget_reach, curve_columns, factors_section, head_to_head_table
-from bench.intervals import EPISODE_METRICS, interval
+from bench.intervals import EPISODE_METRICS, against, interval
 from bench.stats import iqm, ratio_interval, stratified_bootstrap_ci
 from bench.tables import CLAIM_SETTINGS, UNJUDGED, Column, Row, TableSpec
-from bench.verdicts import Judgement, Verdict, judge_claim, judge_count, judge_gain, number, versus_references
+from bench.verdicts import Judgement, Standing, Verdict, compare_gap, judge_claim, judge_count, judge_gain, number, versus_references
 
 TRIVIAL_PREDICTORS = {"zero": "all-zero predictor", "const": "constant predictor (the most frequent training target)"}
 """Trivial references stored in every supervised record (see agents.supervised.train)."""
@@ -67,38 +67,35 @@ def _split_metrics(spec: TableSpec, column: Column) -> list[tuple[str, str]]:
     return [(split, m) for m in spec.metrics for split in splits]
 
 
-def _trivial_values(spec: TableSpec, column: Column, row: Row, cells: dict, metric: str, split: str) -> dict[str, float]:
-    """Mean values of the references of ``column``: the trivial predictors stored in the row's
-    own records (supervised), or the rows marked ``trivial`` or ``reference`` (RL) and, for a
-    score or a delta, the start board (:data:`START_BOARD`)."""
+def _standings(spec: TableSpec, column: Column, row: Row, cells: Cells, metric: str, split: str,
+               values: np.ndarray) -> list[Standing]:
+    """Where ``values`` (the row's ``split/metric``) stand against the references of ``column``:
+    the trivial predictors stored in the row's own records (supervised), the rows marked
+    ``trivial`` or ``reference`` (RL), each compared by the interval of the difference with its
+    noise counted too (:func:`bench.intervals.against`), and, for a score or a delta, the start
+    board (:data:`START_BOARD`: the row's delta against 0)."""
+    records = cells[(row.id, column.id)]
     if spec.kind == "supervised":
-        sources = [(name, cells[(row.id, column.id)], f"{key}_{metric}") for key, name in TRIVIAL_PREDICTORS.items()]
+        sources = [(name, records, f"{key}_{metric}") for key, name in TRIVIAL_PREDICTORS.items()]
     else:
         sources = [(o.label.lower(), cells[(o.id, column.id)], metric) for o in spec.rows
                    if (o.trivial or o.reference) and (o.id, column.id) in cells]
-    out = {}
-    for name, records, key in sources:
-        values = metric_values(records, split, key)
-        if values is not None:
-            out[name] = float(values.mean())
-    start = _start_board(cells[(row.id, column.id)], split, metric) if spec.kind == "rl" else None
-    if start is not None:
-        out[START_BOARD] = start
+    out = []
+    for name, reference, key in sources:
+        reference_values = metric_values(reference, split, key)
+        if reference_values is not None:
+            comparison = against(records, reference, split, key, values, reference_values)
+            out.append(Standing(name, float(reference_values.mean()), comparison, float(values.mean() - reference_values.mean())))
+    delta = metric_values(records, split, "delta") if spec.kind == "rl" and metric in ("score", "delta") else None
+    if delta is not None:
+        start = 0.0 if metric == "delta" else float((metric_values(records, split, "score") - delta).mean())
+        comparison = compare_gap(*stratified_bootstrap_ci(delta), len(delta))
+        out.append(Standing(START_BOARD, start, comparison, float(delta.mean())))
     return out
 
 
 START_BOARD = "start board (no edit)"
 """The reference of an agent that changes nothing: its delta is 0 and its score the start's."""
-
-
-def _start_board(records: list, split: str, metric: str) -> float | None:
-    """The :data:`START_BOARD` reference of ``split/metric`` for ``records`` (their episodes'
-    start score: the score minus the delta; a delta of 0), None for another metric or records
-    without a delta."""
-    delta = metric_values(records, split, "delta")
-    if delta is None or metric not in ("score", "delta"):
-        return None
-    return 0.0 if metric == "delta" else float((metric_values(records, split, "score") - delta).mean())
 
 
 @dataclass(frozen=True)
@@ -143,7 +140,7 @@ def claim_rows(spec: TableSpec, column: Column, cells: Cells) -> list[Claim]:
                 judgement = judge_claim(claimed, values, claim.get("approx", False), episodes, bounds)
             versus = ""
             if not is_count and spec.kind != "drift" and values is not None:
-                versus = versus_references(values, _trivial_values(spec, column, row, cells, metric, split), bounds)
+                versus = versus_references(_standings(spec, column, row, cells, metric, split, values))
             out.append(
                 Claim(
                     row=row.label,
@@ -231,8 +228,9 @@ def gains(spec: TableSpec, column: Column, cells: Cells, metrics: list[str]) -> 
             out.append(Gain(metric, claimed, absent, judgement))
             continue
         point, low, high = ratio_interval(a, b)
-        judgement = None if claimed is None else judge_gain(claimed, point, low, high, len(a))
-        out.append(Gain(metric, claimed, f"{point:.1f}x [{low:.1f}, {high:.1f}]", judgement, (low, high), min(len(a), len(b))))
+        seeds = min(len(a), len(b))
+        judgement = None if claimed is None else judge_gain(claimed, point, low, high, seeds)
+        out.append(Gain(metric, claimed, f"{point:.1f}x [{low:.1f}, {high:.1f}]", judgement, (low, high), seeds))
     return out
 
 
@@ -462,11 +460,13 @@ def render(spec: TableSpec, profile: str, cells: Cells, figures: Path | None = N
     lines = [f"# {spec.title}", "", f"Source of the claims: {spec.source}.", "", spec.note, ""]
     lines += not_run_here(spec, profile)
     lines.append(
-        "Measured values are mean +- std over seeds (population std) [95% interval: for a success rate, a "
-        "bootstrap over the seeds and, within each, its episodes (each resampled seed's rate drawn from the "
-        "Jeffreys posterior of its successes); for other metrics, a stratified bootstrap over seeds, which "
-        "with 3 seeds is the range of the seeds and covers less than 95%]. A cell whose records were computed "
-        "by code that has changed since shows as stale, naming what changed."
+        "Measured values are mean +- std over seeds (population std) [95% interval: for a success rate, the "
+        "hull of the Wilson interval of all seeds' episodes pooled (a greedy evaluation counting each distinct "
+        "puzzle once) and the stratified bootstrap over seeds; for other metrics, the stratified bootstrap over "
+        "seeds, which with 3 seeds is the range of the seeds and covers less than 95%; from 5 seeds on, the IQM "
+        "and its bootstrap over seeds too]. Each measured value stands beside the references of its setting, "
+        "compared by the interval of their difference (both sides' noise counted). A cell whose records were "
+        "computed by code that has changed since shows as stale, naming what changed."
     )
     lines.append("")
     for column in spec.columns:

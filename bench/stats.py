@@ -8,8 +8,9 @@ from collections.abc import Callable
 import numpy as np
 
 
-def wilson_interval(successes: int, trials: int, z: float = 1.96) -> tuple[float, float]:
-    """Wilson score interval of a binomial proportion (95% for ``z = 1.96``).
+def wilson_interval(successes: float, trials: float, z: float = 1.96) -> tuple[float, float]:
+    """Wilson score interval of a binomial proportion (95% for ``z = 1.96``; pooled counts may be
+    fractional).
 
     Returns ``(low, high)``; ``(0.0, 1.0)`` when ``trials == 0``.
     """
@@ -33,6 +34,13 @@ def iqm(scores: np.ndarray) -> float:
 def mean(scores: np.ndarray) -> float:
     """Mean of ``(runs,)`` or ``(runs, tasks)`` scores over every value."""
     return float(np.mean(np.asarray(scores, dtype=float)))
+
+
+def percentile_interval(draws: np.ndarray, confidence: float) -> tuple[float, float]:
+    """The central ``confidence`` percentile interval of bootstrap ``draws``."""
+    tail = (1 - confidence) / 2 * 100
+    low, high = np.percentile(draws, [tail, 100 - tail])
+    return float(low), float(high)
 
 
 def stratified_bootstrap_ci(
@@ -61,9 +69,7 @@ def stratified_bootstrap_ci(
         stats = resampled.reshape(reps, -1).mean(axis=1)
     else:
         stats = np.array([statistic(sample) for sample in resampled])
-    tail = (1 - confidence) / 2 * 100
-    low, high = np.percentile(stats, [tail, 100 - tail])
-    return float(low), float(high)
+    return percentile_interval(stats, confidence)
 
 
 def ratio_interval(
@@ -81,8 +87,7 @@ def ratio_interval(
     with np.errstate(divide="ignore", invalid="ignore"):
         ratios = np.where(bottom > 0, top / np.where(bottom > 0, bottom, 1.0), np.inf)
         point = numerator.mean() / denominator.mean() if denominator.mean() > 0 else math.inf
-    tail = (1 - confidence) / 2 * 100
-    low, high = np.percentile(ratios, [tail, 100 - tail])
+    low, high = percentile_interval(ratios, confidence)
     return float(point), float(low), float(high)
 
 
@@ -115,8 +120,7 @@ def difference_interval(
         return math.nan, math.nan, math.nan
     rx, ry = _two_group_resamples(x, y, reps, seed)
     diffs = rx.reshape(reps, -1).mean(axis=1) - ry.reshape(reps, -1).mean(axis=1)
-    tail = (1 - confidence) / 2 * 100
-    low, high = np.percentile(diffs, [tail, 100 - tail])
+    low, high = percentile_interval(diffs, confidence)
     return float(x.mean() - y.mean()), float(low), float(high)
 
 
@@ -149,56 +153,58 @@ def probability_of_improvement_interval(
     point = probability_of_improvement(x, y)
     rx, ry = _two_group_resamples(x, y, reps, seed)
     values = _pairwise_improvement(rx, ry)
-    tail = (1 - confidence) / 2 * 100
-    low, high = np.percentile(values, [tail, 100 - tail])
+    low, high = percentile_interval(values, confidence)
     return point, float(low), float(high)
 
 
-def _success_means(rates: np.ndarray, episodes: np.ndarray, rng: np.random.Generator, reps: int) -> np.ndarray:
-    """``reps`` draws of the mean success rate over seeds: the seeds resampled with replacement,
-    each resampled seed's rate drawn from the Jeffreys posterior of its successes (``(reps,)``)."""
-    successes = np.round(rates * episodes)
-    picks = rng.integers(0, rates.size, size=(reps, rates.size))
-    return rng.beta(successes[picks] + 0.5, episodes[picks] - successes[picks] + 0.5).mean(axis=1)
+def _z(confidence: float) -> float:
+    """The two-sided normal quantile of ``confidence`` (1.96 for 95%)."""
+    from scipy.stats import norm
+
+    return float(norm.ppf(1 - (1 - confidence) / 2))
 
 
-def success_interval(
-    rates: np.ndarray, episodes: np.ndarray, confidence: float = 0.95, reps: int = 4000, seed: int = 0
-) -> tuple[float, float]:
-    """Percentile interval of the mean success rate over seeds that counts both sources of noise:
-    the seeds (resampled with replacement, as :func:`stratified_bootstrap_ci` does) and each
-    seed's finite episodes (a resampled seed's rate is drawn from the Jeffreys posterior
-    ``Beta(k + 1/2, n - k + 1/2)`` of its ``k`` successes in ``n`` episodes). A seed bootstrap
-    alone reads 3 seeds at 41/50 each as ``[0.82, 0.82]``; one seed's interval here is the
-    Jeffreys interval of a binomial proportion, never empty at 0 or n successes, and reaching 0
-    (1) when no seed solved any (every) episode.
+def _pooled(rates: np.ndarray, counts: np.ndarray) -> tuple[float, float]:
+    """(successes, trials) of seeds' ``rates`` over ``counts`` independent episodes each, pooled
+    (fractional successes where a seed's rate repeats episodes beyond its distinct ones)."""
+    return float(np.sum(rates * counts)), float(np.sum(counts))
 
-    ``rates`` and ``episodes``: ``(seeds,)``. Returns ``(low, high)``; ``(nan, nan)`` without seeds.
+
+def success_interval(rates: np.ndarray, counts: np.ndarray, confidence: float = 0.95) -> tuple[float, float]:
+    """Interval of the mean success rate over seeds: the hull of the Wilson interval of every
+    seed's episodes pooled (right when the seeds agree: only the episodes then vary) and the
+    stratified bootstrap over seeds (their disagreement; with 3 seeds the seeds' range, which
+    covers less than ``confidence`` when the seeds truly differ). A bootstrap over seeds alone
+    reads 3 seeds at 41 of 50 each as the point [0.82, 0.82]; drawing each seed's episodes on top
+    of it would count their noise twice (the seeds' spread already holds it).
+
+    ``rates``: ``(seeds,)``; ``counts``: the independent episodes behind each rate (the distinct
+    puzzles of a greedy evaluation). Returns ``(low, high)``; ``(nan, nan)`` without seeds.
     """
-    rates, episodes = np.asarray(rates, dtype=float), np.asarray(episodes, dtype=float)
+    rates, counts = np.asarray(rates, dtype=float), np.asarray(counts, dtype=float)
     if rates.size == 0:
         return math.nan, math.nan
-    means = _success_means(rates, episodes, np.random.default_rng(seed), reps)
-    tail = (1 - confidence) / 2 * 100
-    low, high = np.percentile(means, [tail, 100 - tail])
-    # no success (every success) seen: the rate may be 0 (1) itself, as the Jeffreys interval's
-    # usual modification at the boundary says (Brown, Cai and DasGupta 2001)
-    return (0.0 if not rates.any() else float(low)), (1.0 if (rates == 1).all() else float(high))
+    pooled_low, pooled_high = wilson_interval(*_pooled(rates, counts), z=_z(confidence))
+    seed_low, seed_high = stratified_bootstrap_ci(rates, confidence=confidence)
+    return min(pooled_low, seed_low), max(pooled_high, seed_high)
 
 
 def success_difference_interval(
-    x: tuple[np.ndarray, np.ndarray], y: tuple[np.ndarray, np.ndarray], confidence: float = 0.95, reps: int = 4000,
-    seed: int = 0,
+    x: tuple[np.ndarray, np.ndarray], y: tuple[np.ndarray, np.ndarray], confidence: float = 0.95
 ) -> tuple[float, float, float]:
-    """``mean(x rates) - mean(y rates)`` of two independent groups of seeds, each given as
-    ``(rates, episodes)``, and its percentile interval, each group drawn as in
-    :func:`success_interval`. Returns ``(difference, low, high)``; ``nan`` throughout when a group
-    has no seeds."""
-    (xr, xe), (yr, ye) = [(np.asarray(r, dtype=float), np.asarray(e, dtype=float)) for r, e in (x, y)]
+    """``mean(x rates) - mean(y rates)`` of two independent groups of seeds, each ``(rates,
+    counts)`` as in :func:`success_interval`, and its interval: the hull of Newcombe's hybrid
+    score interval of the two pooled proportions (built from their Wilson intervals) and the
+    bootstrap over both groups' seeds (:func:`difference_interval`). Returns ``(difference,
+    low, high)``; ``nan`` throughout when a group has no seeds."""
+    (xr, xc), (yr, yc) = [(np.asarray(r, dtype=float), np.asarray(c, dtype=float)) for r, c in (x, y)]
     if xr.size == 0 or yr.size == 0:
         return math.nan, math.nan, math.nan
-    rng = np.random.default_rng(seed)
-    diffs = _success_means(xr, xe, rng, reps) - _success_means(yr, ye, rng, reps)
-    tail = (1 - confidence) / 2 * 100
-    low, high = np.percentile(diffs, [tail, 100 - tail])
-    return float(xr.mean() - yr.mean()), float(low), float(high)
+    z = _z(confidence)
+    (kx, nx), (ky, ny) = _pooled(xr, xc), _pooled(yr, yc)
+    px, py = kx / nx, ky / ny
+    (lx, ux), (ly, uy) = wilson_interval(kx, nx, z=z), wilson_interval(ky, ny, z=z)
+    pooled_low = px - py - math.sqrt((px - lx) ** 2 + (uy - py) ** 2)
+    pooled_high = px - py + math.sqrt((ux - px) ** 2 + (py - ly) ** 2)
+    difference, seed_low, seed_high = difference_interval(xr, yr, confidence=confidence)
+    return difference, min(pooled_low, seed_low), max(pooled_high, seed_high)

@@ -439,6 +439,8 @@ def _check(spec: TableSpec, path: Path) -> None:
         if unknown - column_ids:
             raise SpecError(f"{path}: row {row.id!r} names unknown columns {sorted(unknown - column_ids)}")
         for column_id, claim in row.claimed.items():
+            if not isinstance(claim, dict):
+                raise SpecError(f"{path}: row {row.id!r}, column {column_id!r}: a claim entry must map metrics to claimed values")
             unjudged = claim.get(UNJUDGED, {})
             if not isinstance(unjudged, dict) or set(unjudged) - set(claim):
                 raise SpecError(f"{path}: row {row.id!r}, column {column_id!r}: {UNJUDGED} must map claimed metrics to the reason")

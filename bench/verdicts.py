@@ -98,25 +98,6 @@ def judge_gain(claimed: float, point: float, low: float, high: float, seeds: int
     return Judgement(Verdict.DOES_NOT_HOLD, f"measured {'higher' if point > claimed else 'lower'}")
 
 
-def versus_references(values: np.ndarray, references: dict[str, float], bounds: tuple[float, float] | None = None) -> str:
-    """The measured values ``(seeds,)`` against each trivial reference's mean: above, below, or
-    not told apart (the reference inside the measured 95% interval: ``bounds``, else the
-    bootstrap over seeds)."""
-    if not references:
-        return "no trivial reference measured"
-    low, high = bounds if bounds is not None else stratified_bootstrap_ci(values)
-    seeds = " (1 seed)" if len(values) < 2 else ""
-    notes = []
-    for name, value in references.items():
-        if low > value:
-            notes.append(f"above the {name} ({number(value)}){seeds}")
-        elif high < value:
-            notes.append(f"**below** the {name} ({number(value)}){seeds}")
-        else:
-            notes.append(f"**cannot be told apart** from the {name} ({number(value)}){seeds}")
-    return "; ".join(notes)
-
-
 class Comparison(Enum):
     """Where one agent stands against another on one metric, from the 95% interval of the gap."""
 
@@ -136,3 +117,36 @@ def compare_gap(low: float, high: float, seeds: int) -> Comparison:
     if high < 0:
         return Comparison.BEHIND
     return Comparison.NOT_TOLD_APART
+
+
+@dataclass(frozen=True)
+class Standing:
+    """Where a measured row stands against one reference of its setting."""
+
+    reference: str
+    value: float
+    """The reference's mean."""
+    comparison: Comparison
+    """From the interval of the row minus the reference."""
+    lead: float
+    """The row's mean minus the reference's (the direction shown with one seed)."""
+
+
+def versus_references(standings: list[Standing]) -> str:
+    """The page's words for each :class:`Standing`: above, below, or not told apart from the
+    reference (one seed: the direction of the means, marked)."""
+    if not standings:
+        return "no trivial reference measured"
+    notes = []
+    for s in standings:
+        name = f"the {s.reference} ({number(s.value)})"
+        if s.comparison is Comparison.ONE_SEED:
+            said = "above" if s.lead > 0 else "**below**" if s.lead < 0 else "**cannot be told apart** from"
+            notes.append(f"{said} {name} (1 seed)")
+        elif s.comparison is Comparison.AHEAD:
+            notes.append(f"above {name}")
+        elif s.comparison is Comparison.BEHIND:
+            notes.append(f"**below** {name}")
+        else:
+            notes.append(f"**cannot be told apart** from {name}")
+    return "; ".join(notes)

@@ -92,14 +92,14 @@ def trial_seconds(storage: str, names: set[str]) -> dict[str, tuple[float, int, 
     ``storage`` keyed by regime (``names``: the storage's studies)."""
     import optuna
 
-    from sweeps.tune import finished_trial_seconds
+    from sweeps.tune import trained_trial_seconds
 
     out = {}
     for name in names:
         study = optuna.load_study(study_name=name, storage=storage)
         if "masking" not in study.user_attrs:  # from before the regime key: another budget and seeds
             continue
-        ran = finished_trial_seconds(study)
+        ran = trained_trial_seconds(study)
         a = study.user_attrs
         out[name] = (sum(ran), len(ran), (a["agent"], a.get("backbone"), a["env_id"]))
     return out
@@ -140,6 +140,8 @@ def time_left_line(seconds_left: list[float | None], jobs: int) -> str:
     if not seconds_left:
         return "every study of the plan has its trials"
     known = [s for s in seconds_left if s is not None]
+    if not known:
+        return f"{len(seconds_left)} studies to run: time unknown (no trial of their agents on their envs yet)"
     hours = sum(known) / 3600
     line = f"{len(seconds_left)} studies to run: about {hours:.1f} h of trial time, {hours / max(jobs, 1):.1f} h with --jobs {jobs}"
     unknown = len(seconds_left) - len(known)

@@ -413,19 +413,24 @@ def best_trial(study: optuna.Study, target: int | None = None) -> optuna.trial.F
     return max(complete, key=lambda t: (t.value, -t.number)) if complete else None
 
 
+def _seconds(trial: optuna.trial.FrozenTrial) -> float | None:
+    """How long ``trial`` ran (None: not started or not ended)."""
+    if trial.datetime_start and trial.datetime_complete:
+        return (trial.datetime_complete - trial.datetime_start).total_seconds()
+    return None
+
+
 def trial_hours(study: optuna.Study) -> float:
     """The hours its trials ran, summed over every trial that has a start and an end (the
     wall time of one worker that ran them all; ``--jobs N`` takes about an N-th of it)."""
-    return sum(
-        (t.datetime_complete - t.datetime_start).total_seconds() for t in study.get_trials(deepcopy=False)
-        if t.datetime_start and t.datetime_complete
-    ) / 3600
+    return sum(s for t in study.get_trials(deepcopy=False) if (s := _seconds(t)) is not None) / 3600
 
 
-def finished_trial_seconds(study: optuna.Study) -> list[float]:
-    """How long each finished trial of the study ran (complete, pruned, failed with a reason)."""
-    return [(t.datetime_complete - t.datetime_start).total_seconds() for t in study.get_trials(deepcopy=False)
-            if outcome(t) != "unfinished" and t.datetime_start and t.datetime_complete]
+def trained_trial_seconds(study: optuna.Study) -> list[float]:
+    """How long each complete or pruned trial of the study ran: what a trial still to run takes
+    (a failed one, a configuration the agent rejected, ends before training)."""
+    return [s for t in study.get_trials(deepcopy=False)
+            if outcome(t) in ("complete", "pruned") and (s := _seconds(t)) is not None]
 
 
 def finished(study: optuna.Study) -> int:
@@ -479,9 +484,9 @@ def tune(spec: TuneSpec, jobs: int = 1, progress: bool = True) -> optuna.Study:
             reported = done
             best_text = "none complete" if best is None else f"{best.value:.4f} (trial {best.number})"
             elapsed = time.monotonic() - start
-            ran, left = finished_trial_seconds(study), ""
-            if ran and done < spec.trials:  # the study's mean trial, pruned ones included, on each worker
-                left = f", about {duration(sum(ran) / len(ran) * (spec.trials - done) / len(workers))} left"
+            ran, left = trained_trial_seconds(study), ""
+            if ran and done < spec.trials:  # the study's mean trial, pruned ones included, in rounds of its workers
+                left = f", about {duration(sum(ran) / len(ran) * math.ceil((spec.trials - done) / len(workers)))} left"
             print(f"{spec.study_name}: {done}/{spec.trials} trials finished, best {best_text}, {elapsed:.0f} s{left}",
                   file=sys.stderr, flush=True)
         bar.update(done - bar.n)

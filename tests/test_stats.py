@@ -1,13 +1,12 @@
 """Statistics on tiny hand-computed arrays."""
 
 import math
+from statistics import NormalDist
 
 import numpy as np
 import pytest
 
-from scipy import stats as scipy_stats
-
-from bench.stats import iqm, ratio_interval, stratified_bootstrap_ci, success_interval, wilson_interval
+from bench.stats import iqm, ratio_interval, stratified_bootstrap_ci, success_difference_interval, success_interval, wilson_interval
 
 
 def test_iqm_is_the_mean_of_the_middle_half():
@@ -44,39 +43,31 @@ def test_ratio_interval_by_hand():
     assert point == 4.0 and low == pytest.approx(2.0) and high == pytest.approx(6.0)
 
 
-def test_one_seeds_success_interval_is_the_jeffreys_interval():
-    """One seed: only its episodes vary, and the interval is the Jeffreys interval of k in n,
-    the 2.5% and 97.5% quantiles of Beta(k + 1/2, n - k + 1/2) (to Monte Carlo error)."""
-    for k, n in ((41, 50), (1, 50), (49, 50), (3, 150)):
-        low, high = success_interval(np.array([k / n]), np.array([n]), reps=40_000)
-        exact = scipy_stats.beta.ppf([0.025, 0.975], k + 0.5, n - k + 0.5)
-        assert low == pytest.approx(exact[0], abs=4e-3) and high == pytest.approx(exact[1], abs=4e-3)
-    # at the boundary the interval reaches it (no success seen: the rate may be 0, yet need not be)
-    low, high = success_interval(np.array([0.0, 0.0]), np.array([50, 50]), reps=40_000)
-    assert low == 0.0 and 0 < high
-    assert success_interval(np.array([0.0]), np.array([50]), reps=40_000)[1] == pytest.approx(
-        scipy_stats.beta.ppf(0.975, 0.5, 50.5), abs=4e-3)
-    low, high = success_interval(np.array([1.0, 1.0]), np.array([50, 50]))
-    assert high == 1.0 and low < 1
+Z95 = NormalDist().inv_cdf(0.975)
 
 
-def test_equal_seeds_keep_their_episodes_noise():
-    """Three seeds at the same rate: the seed bootstrap is one point, the interval here is that of
-    the mean of three independent Beta draws (variance a b / ((a + b)^2 (a + b + 1)) / 3), about
-    1.96 of its standard deviations each side."""
-    k, n = 40, 50
-    assert stratified_bootstrap_ci(np.array([k / n] * 3)) == pytest.approx((k / n, k / n))
-    low, high = success_interval(np.array([k / n] * 3), np.array([n] * 3), reps=40_000)
-    a, b = k + 0.5, n - k + 0.5
-    sd = math.sqrt(a * b / ((a + b) ** 2 * (a + b + 1)) / 3)
-    assert high - low == pytest.approx(2 * 1.96 * sd, rel=0.05)
-    assert low < k / n < high
-
-
-def test_the_success_interval_widens_with_the_seeds_spread_and_is_seeded():
-    rates, episodes = np.array([0.2, 0.5, 0.8]), np.array([50, 50, 50])
-    low, high = success_interval(rates, episodes, seed=3)
-    assert stratified_bootstrap_ci(rates) == pytest.approx((0.2, 0.8))  # 3 seeds: the range, each end 1/27 likely
-    assert 0.2 < low < 0.3 and 0.7 < high < 0.8  # the episodes' noise smears the ends the seed range puts at 1/27 each
-    assert success_interval(rates, episodes, seed=3) == (low, high)
+def test_the_success_interval_is_the_hull_of_the_pooled_wilson_interval_and_the_seed_bootstrap():
+    """Seeds that agree (40 of 50 each): the seed bootstrap is one point, the interval is the
+    Wilson interval of 120 of 150; seeds that disagree (0.2, 0.5, 0.8): the seeds' range, wider
+    than the pooled Wilson interval of 75 of 150."""
+    low, high = success_interval(np.array([0.8] * 3), np.array([50] * 3))
+    assert (low, high) == pytest.approx(wilson_interval(120, 150, z=Z95))
+    assert stratified_bootstrap_ci(np.array([0.8] * 3)) == pytest.approx((0.8, 0.8))
+    rates = np.array([0.2, 0.5, 0.8])
+    assert success_interval(rates, np.array([50] * 3)) == pytest.approx((0.2, 0.8))
+    assert wilson_interval(75, 150, z=Z95)[0] > 0.2
+    # no success in 150 episodes: from 0 to the Wilson bound; fractional counts pool too
+    assert success_interval(np.zeros(3), np.array([50] * 3)) == pytest.approx((0.0, wilson_interval(0, 150, z=Z95)[1]))
+    assert success_interval(np.array([1.0, 0.0]), np.array([1, 1]))[1] == pytest.approx(1.0)
     assert all(math.isnan(v) for v in success_interval(np.zeros(0), np.zeros(0)))
+
+
+def test_the_success_difference_interval_by_hand():
+    """Newcombe's hybrid score interval of 40/50 - 20/50 from the two Wilson intervals, hulled
+    with the seed bootstrap (one seed a side: the point difference)."""
+    (lx, ux), (ly, uy) = wilson_interval(40, 50, z=Z95), wilson_interval(20, 50, z=Z95)
+    diff, low, high = success_difference_interval((np.array([0.8]), np.array([50])), (np.array([0.4]), np.array([50])))
+    assert diff == pytest.approx(0.4)
+    assert low == pytest.approx(0.4 - math.sqrt((0.8 - lx) ** 2 + (uy - 0.4) ** 2))
+    assert high == pytest.approx(0.4 + math.sqrt((ux - 0.8) ** 2 + (0.4 - ly) ** 2))
+    assert all(math.isnan(v) for v in success_difference_interval((np.zeros(0), np.zeros(0)), (np.ones(1), np.ones(1))))

@@ -40,6 +40,7 @@ def test_every_spec_loads_and_expands_into_runs():
         (lambda d: d["rows"].append({"id": "solver", "label": "solver", "agent": "solver"}), "cannot play trm/MazeOpen5x5-v0"),
         (lambda d: d["rows"].append({"id": "m", "label": "m", "agent": "maskable-ppo"}), "column 'readme': agent 'maskable-ppo' acts only among"),
         (lambda d: d["rows"][0]["claimed"]["readme"].update(unjudged={"params": "x"}), "unjudged must map claimed metrics"),
+        (lambda d: d["rows"][0]["claimed"].update(readme=None), "a claim entry must map metrics"),
     ],
 )
 def test_bad_specs_are_named(tmp_path, change, message):
@@ -86,14 +87,27 @@ def test_verdicts_by_hand():
 
 
 def test_measured_values_are_compared_with_the_floor_not_the_claim():
-    from bench.verdicts import versus_references
+    """Each reference by the interval of the difference, its own noise counted: one success in
+    150 episodes is not told apart from a floor that solved none, though its mean is above it."""
+    from bench.intervals import against
+    from bench.verdicts import Comparison, Standing, versus_references
 
-    # seeds 0.30 / 0.33 / 0.35: the bootstrap interval of the mean lies inside [0.30, 0.35]
-    assert versus_references(np.array([0.30, 0.33, 0.35]), {"floor": 0.32}).startswith("**cannot be told apart** from the floor")
-    assert versus_references(np.array([0.30, 0.33, 0.35]), {"floor": 0.20}) == "above the floor (0.200)"
-    assert versus_references(np.array([0.10, 0.12, 0.14]), {"floor": 0.40}) == "**below** the floor (0.400)"
-    assert versus_references(np.array([0.9]), {"floor": 0.4}) == "above the floor (0.400) (1 seed)"
-    assert versus_references(np.array([0.9, 0.9]), {}) == "no trivial reference measured"
+    def recs(rates):
+        return [{"metrics": {"test": {"success": r, "episodes": 50}}} for r in rates]
+
+    one_win, floor = np.array([0.02, 0.0, 0.0]), np.zeros(3)
+    assert against(recs(one_win), recs(floor), "test", "success", one_win, floor) is Comparison.NOT_TOLD_APART
+    many, few = np.array([0.6, 0.7, 0.8]), np.array([0.1, 0.1, 0.2])
+    assert against(recs(many), recs(few), "test", "success", many, few) is Comparison.AHEAD
+    assert against(recs(few), recs(many), "test", "success", few, many) is Comparison.BEHIND
+    scores_a, scores_b = np.array([0.30, 0.33, 0.35]), np.array([0.31, 0.33, 0.34])
+    assert against(recs(scores_a), recs(scores_b), "test", "score", scores_a, scores_b) is Comparison.NOT_TOLD_APART
+    said = versus_references([Standing("floor", 0.2, Comparison.AHEAD, 0.1), Standing("heuristic", 0.9, Comparison.BEHIND, -0.5),
+                              Standing("start", 0.3, Comparison.NOT_TOLD_APART, 0.0)])
+    assert said == "above the floor (0.200); **below** the heuristic (0.900); **cannot be told apart** from the start (0.300)"
+    assert versus_references([Standing("floor", 0.4, Comparison.ONE_SEED, 0.5)]) == "above the floor (0.400) (1 seed)"
+    assert versus_references([Standing("floor", 1.0, Comparison.ONE_SEED, 0.0)]) == "**cannot be told apart** from the floor (1.000) (1 seed)"
+    assert versus_references([]) == "no trivial reference measured"
 
 
 def test_missing_runs_show_as_missing_never_zero(tmp_path):
@@ -382,8 +396,8 @@ def test_a_page_names_what_its_profile_does_not_run():
     spec = load_spec("fair-baselines")
     line = " ".join(not_run_here(spec, "full"))
     assert line.startswith("Not run under the `full` profile") and "the `thorough` profile runs them" in line
-    assert all(f'"{c.label}"' in line for c in spec.columns if c.id != "hard-cell")
-    assert '"4x4 Hard, the poster\'s MDP (rules=poster, cell masking)"' not in line
+    run = {c.id for _, c in spec.cells("full")}
+    assert run and all((f'"{c.label}"' in line) == (c.id not in run) for c in spec.columns)
     assert not_run_here(spec, "thorough") == []
     nine = " ".join(not_run_here(load_spec("poster-9x9"), "full"))
     assert "the rows \"PPO (masked, UPI-TRM's network)\"" in nine
@@ -416,3 +430,17 @@ def test_drift_falls_everywhere_only_when_every_ratio_interval_lies_above_one():
     assert lowers_everywhere([gain(1.5, 9.0), gain(0.8, 3.0)]).verdict is Verdict.INCONCLUSIVE
     assert str(lowers_everywhere([gain(1.5, 9.0, seeds=1)])) == "inconclusive (1 seed)"
     assert lowers_everywhere([Gain("delta_v@4", None, "missing", None)]).verdict is Verdict.INCONCLUSIVE
+
+
+def test_a_greedy_evaluation_counts_each_distinct_puzzle_once():
+    """The open 5x5 grid has one layout per split: greedy play replays it, so 100 greedy episodes
+    are one independent episode per seed; sampled ones are 100."""
+    from bench.intervals import independent_episodes
+
+    spec = {"env_id": "trm/MazeOpen5x5-v0", "env_kwargs": {}}
+    records = [{"spec": spec, "metrics": {s: {"success": 1.0, "episodes": 100} for s in ("test", "test-sampled")}}] * 3
+    assert list(independent_episodes(records, "test", "success")) == [1, 1, 1]
+    assert list(independent_episodes(records, "test-sampled", "success")) == [100, 100, 100]
+    assert independent_episodes(records, "test", "score") is None
+    sudoku = [{"spec": {"env_id": "trm/Sudoku4x4-Easy-v0", "env_kwargs": {}}, "metrics": {"test": {"success": 1.0, "episodes": 20}}}]
+    assert list(independent_episodes(sudoku, "test", "success")) == [20]  # fewer episodes than puzzles: all distinct

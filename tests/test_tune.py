@@ -529,7 +529,7 @@ def test_the_plan_is_listed_with_each_studys_trials_and_takes_no_setting(capsys,
     lines = capsys.readouterr().out.strip().splitlines()
     assert lines and all(line.startswith("full ") and "[trials: " in line for line in lines[:-1])
     assert any("--agents ppo ppo-trm --env trm/MazeOpen5x5-v0 --env-kwargs masking=none  [trials: ppo 0/30 (time unknown), ppo-trm 0/30 (time unknown)]" in line for line in lines[:-1])
-    assert lines[-1].startswith(f"{sum(line.count('(time unknown)') for line in lines)} studies to run: about 0.0 h of trial time")
+    assert lines[-1] == f"{sum(line.count('(time unknown)') for line in lines)} studies to run: time unknown (no trial of their agents on their envs yet)"
     # a study created with `bench tune --trials 7` is counted against its own 7
     open_study(TuneSpec("ppo", "trm/MazeOpen5x5-v0", 25_000, 7, "none", None, storage=storage))
     assert main(["tune", "--plan", "--profile", "full", "--storage", storage]) == 0
