@@ -317,8 +317,9 @@ def test_budget_curves_say_where_each_row_reaches_the_reference(tmp_path):
     page = "\n".join(curves_section(spec, cells, "thorough", tmp_path / "figures"))
     assert "| PPO (masked, tuned) | success (test) | 0.600 at 20,000 | 50,000 (0.600) |" in page
     assert "| DQN (masked, tuned) | success (test) | 0.600 at 20,000 | not within 200,000 |" in page
-    assert (tmp_path / "figures" / "budget-curves-curve0-success.png").stat().st_size > 0
-    assert not (tmp_path / "figures" / "budget-curves-curve1-success.png").exists()  # no 9x9 record: nothing drawn
+    assert (tmp_path / "figures" / "budget-curves-curve1-success.png").stat().st_size > 0  # 4x4 Hard, the second curve
+    for empty in (0, 2):  # no 4x4 Easy or 9x9 record: nothing drawn
+        assert not (tmp_path / "figures" / f"budget-curves-curve{empty}-success.png").exists()
 
 
 def test_the_index_counts_where_upi_trm_stands(tmp_path):
