@@ -28,6 +28,8 @@ class HeadToHeadResult:
     improvement: tuple[float, float, float]
     """P(ours > baseline) over pairs of seeds, and its 95% bootstrap interval."""
     comparison: Comparison
+    strongest: bool = True
+    """Whether the baseline is the column's strongest (:func:`strongest_baseline`)."""
 
 
 def strongest_baseline(spec: TableSpec, column: Column, cells: Cells, split: str) -> Row | None:
@@ -46,29 +48,34 @@ def strongest_baseline(spec: TableSpec, column: Column, cells: Cells, split: str
 
 
 def head_to_head(spec: TableSpec, column: Column, cells: Cells) -> list[HeadToHeadResult]:
-    """Each of UPI-TRM's rows in ``column`` against the column's strongest baseline, on the
-    column's claim split (the source's evaluation protocol), one result per metric."""
+    """Each of UPI-TRM's rows in ``column`` against each baseline of ``spec.head_to_head`` with
+    every seed's record there, the strongest first (:func:`strongest_baseline`), on the column's
+    claim split (the source's evaluation protocol), one result per metric."""
     split = column.claim_split
-    baseline = strongest_baseline(spec, column, cells, split)
-    if baseline is None:
+    strongest = strongest_baseline(spec, column, cells, split)
+    if strongest is None:
         return []
+    baselines = [strongest] + [r for r in spec.rows if r.id in spec.head_to_head.baselines and r.id != strongest.id
+                               and all(metric_values(cells.get((r.id, column.id)), split, m) is not None
+                                       for m in spec.head_to_head.metrics)]
     out = []
     for row in spec.rows:
         if row.id not in spec.head_to_head.ours or (row.id, column.id) not in cells:
             continue
-        for metric in spec.head_to_head.metrics:
-            ours = metric_values(cells[(row.id, column.id)], split, metric)
-            theirs = metric_values(cells[(baseline.id, column.id)], split, metric)
-            if ours is None:
-                continue
-            gap = difference(cells[(row.id, column.id)], cells[(baseline.id, column.id)], split, metric, ours, theirs)
-            comparison = compare_gap(gap[1], gap[2], min(len(ours), len(theirs)))
-            out.append(
-                HeadToHeadResult(
-                    row.label, baseline.label, f"{metric} ({split})", float(ours.mean()), float(theirs.mean()),
-                    gap, probability_of_improvement_interval(ours, theirs), comparison,
+        for baseline in baselines:
+            for metric in spec.head_to_head.metrics:
+                ours = metric_values(cells[(row.id, column.id)], split, metric)
+                theirs = metric_values(cells[(baseline.id, column.id)], split, metric)
+                if ours is None:
+                    continue
+                gap = difference(cells[(row.id, column.id)], cells[(baseline.id, column.id)], split, metric, ours, theirs)
+                comparison = compare_gap(gap[1], gap[2], min(len(ours), len(theirs)))
+                out.append(
+                    HeadToHeadResult(
+                        row.label, baseline.label, f"{metric} ({split})", float(ours.mean()), float(theirs.mean()),
+                        gap, probability_of_improvement_interval(ours, theirs), comparison, baseline.id == strongest.id,
+                    )
                 )
-            )
     return out
 
 
@@ -77,10 +84,10 @@ def head_to_head_table(spec: TableSpec, column: Column, cells: Cells) -> list[st
     results = head_to_head(spec, column, cells)
     if not results:
         return []
-    headers = ["row", "strongest baseline", "metric", "row", "baseline", "gap [95% CI]", "P(row > baseline) [95% CI]", "the row is"]
+    headers = ["row", "baseline", "metric", "row", "baseline", "gap [95% CI]", "P(row > baseline) [95% CI]", "the row is"]
     rows = [
         [
-            r.ours, r.baseline, r.metric, number(r.ours_mean), number(r.baseline_mean),
+            r.ours, f"**{r.baseline}** (strongest)" if r.strongest else r.baseline, r.metric, number(r.ours_mean), number(r.baseline_mean),
             f"{number(r.gap[0])} [{number(r.gap[1])}, {number(r.gap[2])}]",
             f"{number(r.improvement[0])} [{number(r.improvement[1])}, {number(r.improvement[2])}]",
             r.comparison.value,
@@ -88,7 +95,7 @@ def head_to_head_table(spec: TableSpec, column: Column, cells: Cells) -> list[st
         for r in results
     ]
     intro = (
-        "Head to head: each UPI-TRM row against the strongest learned baseline of this column (the "
+        "Head to head: each UPI-TRM row against each learned baseline of this column, the strongest first (the "
         f"highest mean {spec.head_to_head.metrics[0]}, ties broken by {', '.join(spec.head_to_head.metrics[1:]) or 'nothing'}); "
         "the gap is the row's mean minus the baseline's, its interval a bootstrap over both groups' seeds (for success, "
         "hulled with Newcombe's interval of their pooled episodes); "

@@ -121,7 +121,7 @@ def head_to_head_counts(spec: TableSpec, cells: Cells) -> Counter:
     strongest baseline of a column (per row, column and metric), by :class:`bench.verdicts.Comparison`."""
     from bench.comparisons import head_to_head
 
-    return Counter(r.comparison for column in spec.columns for r in head_to_head(spec, column, cells))
+    return Counter(r.comparison for column in spec.columns for r in head_to_head(spec, column, cells) if r.strongest)
 
 
 def index_page(specs: list[TableSpec], profile: str, cells: dict[str, Cells], walls: list[Wall], extra: list[str]) -> str:

@@ -174,15 +174,20 @@ def test_head_to_head_names_the_strongest_baseline_and_its_gap():
     cells[("maskable-ppo-trm", "hard-cell")] = _records("test", success=[0.2, 0.2, 0.2], score=[-1.0, -1.0, -1.0])
     cells[("upi", "hard-cell")] = _records("test", success=[0.5, 0.6, 0.7], score=[-0.5, -0.4, -0.3])
     assert strongest_baseline(spec, column, cells, "test").id == "maskable-ppo-trm"  # 0.2 = 0.2, score breaks the tie
-    success, score = head_to_head(spec, column, cells)
+    results = head_to_head(spec, column, cells)
+    assert [(r.baseline, r.strongest) for r in results[::2]] == [
+        ("PPO, masked, UPI-TRM's network", True), ("PPO, no mask, MLP", False), ("PPO, masked, MLP", False)]
+    success, score = results[:2]
     assert success.baseline == "PPO, masked, UPI-TRM's network" and success.metric == "success (test)"
     assert success.gap[0] == pytest.approx(0.4) and success.gap[1] == pytest.approx(0.3) and success.gap[2] == pytest.approx(0.5)
     assert success.improvement == (1.0, 1.0, 1.0) and success.comparison is Comparison.AHEAD
     assert score.gap[0] == pytest.approx(0.6) and score.comparison is Comparison.AHEAD
     cells[("upi", "hard-cell")] = _records("test", success=[0.0, 0.2, 0.4], score=[-1.5, -1.0, -0.5])
-    success, _ = head_to_head(spec, column, cells)
+    success = head_to_head(spec, column, cells)[0]
     assert success.comparison is Comparison.NOT_TOLD_APART and success.improvement[0] == 0.5  # loses 3, ties 3, wins 3 of 9 pairs
-    assert "| UPI-TRM (tuned on val) | PPO, masked, UPI-TRM's network | success (test) |" in "\n".join(head_to_head_table(spec, column, cells))
+    table = "\n".join(head_to_head_table(spec, column, cells))
+    assert "| UPI-TRM (tuned on val) | **PPO, masked, UPI-TRM's network** (strongest) | success (test) |" in table
+    assert "| UPI-TRM (tuned on val) | PPO, no mask, MLP | success (test) |" in table
     cells[("upi", "hard-cell")] = [None, None, None]  # missing records: no comparison, not a zero
     assert head_to_head(spec, column, cells) == []
 
