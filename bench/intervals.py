@@ -11,6 +11,7 @@ seeds' range and covers less than 95%.
 
 from __future__ import annotations
 
+import json
 from functools import lru_cache
 from typing import Any
 
@@ -29,11 +30,12 @@ Records = list[dict[str, Any] | None]
 
 
 @lru_cache(maxsize=None)
-def _distinct(env_id: str, split: str, seed: int) -> int:
-    """Puzzles or layouts the env draws from in ``split``."""
-    from envs import num_instances
+def _distinct(env_id: str, split: str, env_kwargs: str) -> int:
+    """Puzzles or layouts the env (``env_kwargs`` as JSON) draws from in ``split``: the
+    runner's :func:`bench.runner.split_size`, once per env and split."""
+    from bench.runner import split_size
 
-    return num_instances(env_id, split, seed)
+    return split_size(env_id, json.loads(env_kwargs), split)
 
 
 def independent_episodes(records: Records | None, split: str, metric: str) -> np.ndarray | None:
@@ -47,7 +49,7 @@ def independent_episodes(records: Records | None, split: str, metric: str) -> np
     for record, played in zip(records, episodes, strict=True):
         spec = record.get("spec") or {}
         env_id, kwargs = spec.get("env_id"), spec.get("env_kwargs") or {}
-        caps.append(played if env_id is None else min(played, _distinct(env_id, split, int(kwargs.get("seed", 0)))))
+        caps.append(played if env_id is None else min(played, _distinct(env_id, split, json.dumps(kwargs, sort_keys=True))))
     return np.array(caps, dtype=float)
 
 
