@@ -138,7 +138,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--out", default="reports", help="folder of the report pages (default reports/)")
         p.add_argument(
             "--records", default=None, metavar="DIR",
-            help="records shipped with reports, reused read-only (default: reports/records/; 'none': ignore them)",
+            help="records shipped with reports, reused read-only (default: reports/records/; another folder: it, then reports/records/; 'none': ignore them)",
         )
         p.add_argument("--add-agent", default=None, metavar="AGENT", help="add a row for this registered agent (plugins too)")
         p.add_argument("--agent-kwargs", nargs="*", default=[], metavar="K=V", help="config of the --add-agent agent")

@@ -11,6 +11,7 @@ import envs
 from bench.inputs import UsageError, check_results_folder, check_run_env_kwargs, key_values, load_table_specs
 
 if TYPE_CHECKING:
+    from bench.store import ResultStore
     from sweeps.hyperparams import Regime
     from sweeps.tune import TuneSpec
 
@@ -166,7 +167,6 @@ def table_command(args: argparse.Namespace, compute: bool) -> int:
     from pathlib import Path
 
     from bench.publish import PublishError, plan_line, table_pages
-    from bench.store import SHIPPED_RECORDS, ResultStore
 
     specs = load_table_specs(args.names)
     without = [spec.name for spec in specs if args.profile not in spec.profiles]
@@ -180,7 +180,7 @@ def table_command(args: argparse.Namespace, compute: bool) -> int:
         add = (args.add_agent, key_values(args.agent_kwargs, "--agent-kwargs"))
     elif getattr(args, "agent_kwargs", None):
         raise UsageError("--agent-kwargs configures the agent of --add-agent; name one")
-    store = ResultStore(args.results, None if args.records == "none" else args.records or SHIPPED_RECORDS)
+    store = records_store(args.results, args.records)
     try:
         if getattr(args, "dry_run", False):
             print(plan_line(specs, args.profile, store, args.jobs, add))
@@ -192,6 +192,21 @@ def table_command(args: argparse.Namespace, compute: bool) -> int:
     for path in written:
         print(f"wrote {path}")
     return 0
+
+
+def records_store(results: str, records: str | None) -> ResultStore:
+    """The store of ``bench table``/``bench report``: the results folder, the records folder
+    (default: the shipped ``reports/records``; ``none``: none) and, when that is another folder
+    (``make bench-thorough``'s ``reports/thorough/records``), the shipped records after it, read-only."""
+    from pathlib import Path
+
+    from bench.store import SHIPPED_RECORDS, ResultStore
+
+    if records == "none":
+        return ResultStore(results)
+    folder = Path(records) if records else SHIPPED_RECORDS
+    same = folder.resolve() == SHIPPED_RECORDS.resolve()
+    return ResultStore(results, folder, () if same else (SHIPPED_RECORDS,))
 
 
 def cmd_table(args: argparse.Namespace) -> int:

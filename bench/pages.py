@@ -28,6 +28,15 @@ class Wall:
     minutes: float
     sessions: int
 
+
+@dataclass(frozen=True)
+class WallTimes:
+    """The wall time of the sessions behind the records a set of pages shows."""
+
+    folders: list[Wall]
+    untimed: int
+    """Records shown that none of those sessions computed."""
+
 EXTRA_PAGES = {
     "datasets.md": "dataset cards: sizes, clue histograms, class overlap, random-masked floors per masking regime",
     "perf-envs.md": "environment throughput: single env, batched vector env, SB3 loop",
@@ -41,16 +50,33 @@ def collect_all(specs: list[TableSpec], profile: str, store: ResultStore) -> dic
     return {spec.name: collect(spec, profile, store) for spec in specs}
 
 
-def wall_sentence(walls: list[Wall]) -> list[str]:
+def wall_sentence(walls: WallTimes) -> list[str]:
     """The lines saying how long the ``bench table`` sessions took, per results folder
     (nothing if untimed)."""
-    if not walls:
+    if not walls.folders:
         return []
-    parts = [f"**{w.minutes:.1f} min** in {w.sessions} session{'s' if w.sessions > 1 else ''} of `{w.folder}`" for w in walls]
+    parts = [f"**{w.minutes:.1f} min** in {w.sessions} session{'s' if w.sessions > 1 else ''} of `{w.folder}`" for w in walls.folders]
+    outside = (f"; {walls.untimed} of the records were computed outside them (the same runs reused from another "
+               "profile's records, or copied in) and are not counted" if walls.untimed else "")
     return [
         "",
         f"Wall time of the `bench table` sessions that computed these records: {'; '.join(parts)} "
-        "(a killed session counts up to its last record).",
+        f"(a killed session counts up to its last record){outside}.",
+    ]
+
+
+def finished_at(records: list[dict[str, Any]]) -> list[float]:
+    """When each record was finished (its ``created``, UTC, whole seconds), in order."""
+    return sorted(datetime.strptime(r["created"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc).timestamp() for r in records)
+
+
+def session_windows(sessions: list[dict[str, Any]]) -> list[tuple[dict[str, Any], float]]:
+    """Each session, oldest first, with the time up to which a finished record is its: its end,
+    or for a killed session (never ended) the next session's start (the last: no limit)."""
+    ordered = sorted(sessions, key=lambda s: s["started"])
+    return [
+        (s, s["ended"] if s["ended"] is not None else ordered[i + 1]["started"] if i + 1 < len(ordered) else float("inf"))
+        for i, s in enumerate(ordered)
     ]
 
 
@@ -58,13 +84,9 @@ def session_minutes(sessions: list[dict[str, Any]], records: list[dict[str, Any]
     """Wall time (minutes) of the ``sessions`` that computed at least one of ``records`` (a
     record counts for the session it was finished in), and their count. A killed session
     (never ended) counts up to its last finished record."""
-    finished = sorted(
-        datetime.strptime(r["created"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc).timestamp() for r in records
-    )
-    ordered = sorted(sessions, key=lambda s: s["started"])
+    finished = finished_at(records)
     total, used = 0.0, 0
-    for i, session in enumerate(ordered):
-        limit = session["ended"] if session["ended"] is not None else ordered[i + 1]["started"] if i + 1 < len(ordered) else float("inf")
+    for session, limit in session_windows(sessions):
         inside = [t for t in finished if session["started"] - 1 <= t <= limit + 1]  # created: whole seconds
         if not inside:
             continue
@@ -73,9 +95,16 @@ def session_minutes(sessions: list[dict[str, Any]], records: list[dict[str, Any]
     return total / 60, used
 
 
-def wall_times(store: ResultStore, profile: str, cells: dict[str, Cells]) -> list[Wall]:
+def outside_sessions(sessions: list[dict[str, Any]], records: list[dict[str, Any]]) -> int:
+    """How many of ``records`` no session of ``sessions`` finished (reused from another
+    profile's records, or computed by ``bench run`` and copied in)."""
+    windows = session_windows(sessions)
+    return sum(not any(s["started"] - 1 <= t <= limit + 1 for s, limit in windows) for t in finished_at(records))
+
+
+def wall_times(store: ResultStore, profile: str, cells: dict[str, Cells]) -> WallTimes:
     """Wall time per results folder (this store's, and the shipped records') of the sessions
-    that computed the records in ``cells``."""
+    that computed the records in ``cells``, and how many of those records none of them computed."""
     records = list({r["key"]: r for c in cells.values() for rs in c.values() for r in rs if r is not None}.values())
     shipped = store.shipped_sessions(profile)
     local = [s for s in store.sessions(profile) if s not in shipped]  # a folder that computed the shipped records
@@ -84,7 +113,7 @@ def wall_times(store: ResultStore, profile: str, cells: dict[str, Cells]) -> lis
         minutes, used = session_minutes(sessions, records)
         if used:
             walls.append(Wall(_shown(folder), minutes, used))
-    return walls
+    return WallTimes(walls, outside_sessions(local + shipped, records))
 
 
 def shown_sessions(store: ResultStore, profile: str, cells: dict[str, Cells]) -> list[dict[str, Any]]:
@@ -124,7 +153,7 @@ def head_to_head_counts(spec: TableSpec, cells: Cells) -> Counter:
     return Counter(r.comparison for column in spec.columns for r in head_to_head(spec, column, cells) if r.strongest)
 
 
-def index_page(specs: list[TableSpec], profile: str, cells: dict[str, Cells], walls: list[Wall], extra: list[str]) -> str:
+def index_page(specs: list[TableSpec], profile: str, cells: dict[str, Cells], walls: WallTimes, extra: list[str]) -> str:
     """``index.md``: one line per table written, with its claims' verdicts, its runs (current,
     stale, missing) and its compute, and the wall time (``cells`` from :func:`collect_all`,
     ``walls`` from :func:`wall_times`)."""
@@ -153,7 +182,7 @@ def index_page(specs: list[TableSpec], profile: str, cells: dict[str, Cells], wa
     return "\n".join(lines) + "\n"
 
 
-def performance_page(specs: list[TableSpec], profile: str, cells: dict[str, Cells], walls: list[Wall]) -> str:
+def performance_page(specs: list[TableSpec], profile: str, cells: dict[str, Cells], walls: WallTimes) -> str:
     """``performance.md``: env transitions per second of training, per agent and env,
     measured in the table runs themselves; compute per table; wall time; the machine."""
     rows, machines = [], set()

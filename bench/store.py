@@ -56,18 +56,22 @@ class Lookup:
 
 
 class ResultStore:
-    """Records under ``root/runs/<key>.json``, and the shipped bundles of ``shipped`` (read-only;
-    None: none).
+    """Records under ``root/runs/<key>.json``, the shipped bundles of ``shipped`` (read-only;
+    None: none), and those of each ``also`` folder after them (read-only: another profile's shipped
+    records, whose runs of the same key are the same runs, so ``make bench-thorough`` reuses what
+    ``make bench`` computed; the pages then ship them in ``shipped``).
 
     A record is written to a temporary file and renamed into place, so a reader sees either the
     whole record or none. A file that does not parse, or whose ``key`` field disagrees with its
     name, is reported (a warning) and treated as absent.
     """
 
-    def __init__(self, root: Path | str = DEFAULT_RESULTS, shipped: Path | str | None = None) -> None:
+    def __init__(self, root: Path | str = DEFAULT_RESULTS, shipped: Path | str | None = None,
+                 also: Iterable[Path | str] = ()) -> None:
         self.root = Path(root)
         self.runs = self.root / "runs"
         self.shipped = None if shipped is None else Path(shipped)
+        self.also = tuple(Path(folder) for folder in also)
 
     def path(self, key: str) -> Path:
         """File of the record with ``key``."""
@@ -89,17 +93,23 @@ class ResultStore:
         return record
 
     @cached_property
+    def bundles(self) -> list[dict[str, dict[str, Any]]]:
+        """The records of ``shipped``, then of each ``also`` folder, by key (read once)."""
+        return [read_folder(folder) for folder in (self.shipped, *self.also)]
+
+    @cached_property
     def bundled(self) -> dict[str, dict[str, Any]]:
-        """The shipped records by key (read once)."""
-        if self.shipped is None or not self.shipped.is_dir():
-            return {}
-        return {r["key"]: r for path in sorted(self.shipped.glob(f"*{BUNDLE_SUFFIX}")) for r in read_bundle(path)}
+        """Every read-only record by key (of two with one key, the first folder's)."""
+        merged: dict[str, dict[str, Any]] = {}
+        for bundle in reversed(self.bundles):
+            merged |= bundle
+        return merged
 
     def lookup(self, spec: Keyed) -> Lookup:
-        """The record of ``spec``: this folder's if fresh, else the shipped one if fresh, else the
-        stale one (naming what changed), else missing."""
+        """The record of ``spec``: this folder's if fresh, else the first fresh one of the read-only
+        folders in order, else the first stale one (naming what changed), else missing."""
         key, current = spec.key(), spec.components()
-        found = [r for r in (self.get(key), self.bundled.get(key)) if r is not None]
+        found = [r for r in (self.get(key), *(bundle.get(key) for bundle in self.bundles)) if r is not None]
         for record in found:
             if record.get("components") == current:
                 return Lookup(record)
@@ -130,6 +140,13 @@ class ResultStore:
             return []
         records = (self.get(p.stem) for p in sorted(self.runs.glob("*.json")))
         return [r for r in records if r is not None]
+
+
+def read_folder(folder: Path | None) -> dict[str, dict[str, Any]]:
+    """The records of every bundle in ``folder`` by key (empty: None or no such folder)."""
+    if folder is None or not folder.is_dir():
+        return {}
+    return {r["key"]: r for path in sorted(folder.glob(f"*{BUNDLE_SUFFIX}")) for r in read_bundle(path)}
 
 
 def read_sessions(path: Path) -> list[dict[str, Any]]:

@@ -185,3 +185,49 @@ def test_drift_page_shows_real_probe_values_and_judged_gains(tmp_path):
     assert "x [" in gain_row and any(v in gain_row for v in ("holds", "does not hold"))
     claim_row = next(line for line in body.splitlines() if line.startswith("| no contraction | agreement@8 | 0.500 |"))
     assert "+-" in claim_row
+
+
+def test_a_profile_with_its_own_records_reuses_another_profiles_runs_of_the_same_key(tiny_spec, tmp_path, capsys):
+    from bench.commands import records_store
+    from bench.inputs import load_table_specs
+    from bench.publish import table_pages
+    from bench.store import SHIPPED_RECORDS, ResultStore, write_bundle
+
+    spec = yaml.safe_load(tiny_spec.read_text())
+    spec["profiles"]["thorough"] = {"steps": 16, "seeds": [0, 1, 2], "episodes": 4}  # full's two seeds, and one more
+    tiny_spec.write_text(yaml.safe_dump(spec))
+    full_out = tmp_path / "full"
+    assert main(["table", *table_args(tiny_spec, tmp_path / "full-results", full_out)]) == 0
+    full_bundle = full_out / "records" / "tiny-table.jsonl.gz"
+    records = [json.loads(line) for line in gzip.decompress(full_bundle.read_bytes()).decode().splitlines()]
+    write_bundle(full_bundle, [{**r, "created": "2000-01-01T00:00:00Z"} for r in records])  # clearly before any session here
+    (table,) = load_table_specs([str(tiny_spec)])
+    results, thorough_out = tmp_path / "thorough-results", tmp_path / "thorough"
+    store = ResultStore(results, thorough_out / "records", also=[full_out / "records"])
+    table_pages([table], "thorough", store, thorough_out, compute=True)
+    assert len(list((results / "runs").glob("*.json"))) == 2  # only seed 2 of each row was trained
+    bundle = gzip.decompress((thorough_out / "records" / "tiny-table.jsonl.gz").read_bytes()).decode().splitlines()
+    assert len(bundle) == 6  # the page ships every record it shows, the reused ones too
+    index = (thorough_out / "index.md").read_text()
+    assert "4 of the records were computed outside them" in index
+    assert "| 6 / 0 / 0 |" in index  # every run current
+    # what `bench table --records DIR` builds: DIR, then the shipped records; the default and `none` add nothing
+    assert records_store("r", "elsewhere").also == (SHIPPED_RECORDS,)
+    assert records_store("r", None).also == () and records_store("r", None).shipped == SHIPPED_RECORDS
+    assert records_store("r", "none").shipped is None and records_store("r", "none").also == ()
+
+
+def test_a_fresh_record_of_a_later_folder_wins_over_a_stale_one_of_an_earlier(tmp_path):
+    from bench.runner import RunSpec
+    from bench.store import ResultStore, write_bundle
+
+    run = RunSpec("random-masked", "trm/Sudoku4x4-Easy-v0", 16, 0)
+    fresh = {"key": run.key(), "components": run.components(), "metrics": {"test": {"success": 1.0}}}
+    stale = {**fresh, "components": {**fresh["components"], "agent": "0" * 16}, "metrics": {"test": {"success": 0.0}}}
+    write_bundle(tmp_path / "own" / "t.jsonl.gz", [stale])
+    write_bundle(tmp_path / "other" / "t.jsonl.gz", [fresh])
+    both = ResultStore(tmp_path / "results", tmp_path / "own", also=[tmp_path / "other"])
+    assert both.lookup(run).fresh == fresh
+    alone = ResultStore(tmp_path / "results", tmp_path / "own")
+    assert alone.lookup(run).stale == ("agent",)
+    assert both.bundled[run.key()] == stale  # of two records with one key, the first folder's is the one known

@@ -329,7 +329,7 @@ def test_budget_curves_say_where_each_row_reaches_the_reference(tmp_path):
 
 def test_the_index_counts_where_upi_trm_stands(tmp_path):
     from bench.cells import Cells
-    from bench.pages import head_to_head_counts, index_page
+    from bench.pages import WallTimes, head_to_head_counts, index_page
     from bench.verdicts import Comparison
 
     spec = load_spec("fair-baselines")
@@ -337,7 +337,7 @@ def test_the_index_counts_where_upi_trm_stands(tmp_path):
     cells[("maskable-ppo", "hard-cell")] = _records("test", success=[0.0, 0.0, 0.0], score=[6.0, 7.0, 8.0])
     cells[("upi", "hard-cell")] = _records("test", success=[0.8, 0.9, 0.85], score=[6.5, 7.0, 7.5])
     assert head_to_head_counts(spec, cells) == {Comparison.AHEAD: 1, Comparison.NOT_TOLD_APART: 1}
-    page = index_page([spec], "full", {spec.name: cells}, [], [])
+    page = index_page([spec], "full", {spec.name: cells}, WallTimes([], 0), [])
     assert "ahead / not told apart / behind" in page and "| 1 / 1 / 0 |" in page
 
 
