@@ -428,11 +428,17 @@ def test_drift_falls_everywhere_only_when_every_ratio_interval_lies_above_one():
     from bench.report import Gain, lowers_everywhere
     from bench.verdicts import Verdict
 
-    def gain(low, high, seeds=3, metric="delta_v@16"):
-        return Gain(metric, None, "", None, (low, high), seeds)
+    def gain(low, high, seeds=3, metric="delta_v@16", joint=None):
+        return Gain(metric, None, "", None, (low, high), seeds, joint)
 
     assert lowers_everywhere([gain(1.5, 9.0), gain(2.0, 3.0)]).verdict is Verdict.HOLDS
-    assert str(lowers_everywhere([gain(1.5, 9.0), gain(0.2, 0.9, metric="delta_pi@8")])) == "does not hold (the drift rises at delta_pi@8)"
+    assert str(lowers_everywhere([gain(0.2, 0.9, metric="delta_pi@8")])) == "does not hold (the drift rises at delta_pi@8)"
+    # one of two ratios below 1 at 95% but not once corrected for the two: cannot tell
+    rises = gain(0.2, 0.9, metric="delta_pi@8", joint=(0.15, 1.1))
+    assert lowers_everywhere([gain(1.5, 9.0, joint=(1.2, 11.0)), rises]).verdict is Verdict.INCONCLUSIVE
+    lower = gain(0.2, 0.9, metric="delta_pi@8", joint=(0.15, 0.95))
+    assert str(lowers_everywhere([gain(1.5, 9.0, joint=(1.2, 11.0)), lower])) == (
+        "does not hold (the drift rises at delta_pi@8, its interval corrected for the 2 ratios below 1)")
     assert lowers_everywhere([gain(1.5, 9.0), gain(0.8, 3.0)]).verdict is Verdict.INCONCLUSIVE
     assert str(lowers_everywhere([gain(1.5, 9.0, seeds=1)])) == "inconclusive (1 seed)"
     assert lowers_everywhere([Gain("delta_v@4", None, "missing", None)]).verdict is Verdict.INCONCLUSIVE
@@ -450,3 +456,25 @@ def test_a_greedy_evaluation_counts_each_distinct_puzzle_once():
     assert independent_episodes(records, "test", "score") is None
     sudoku = [{"spec": {"env_id": "trm/Sudoku4x4-Easy-v0", "env_kwargs": {}}, "metrics": {"test": {"success": 1.0, "episodes": 20}}}]
     assert list(independent_episodes(sudoku, "test", "success")) == [20]  # fewer episodes than puzzles: all distinct
+
+
+def test_the_ratios_of_every_depth_carry_a_wider_joint_interval():
+    from bench.cells import Cells
+    from bench.report import depth_gains
+
+    spec = load_spec("poster-depth-drift")
+    column = spec.columns[0]
+    depths = spec.rows[0].probe_depths
+
+    def drifts(scale):
+        return [{"drift": [{"depth": d, "delta_v": scale * (1 + s) * d, "delta_pi": scale * (2 + s)} for d in depths], "metrics": {}}
+                for s in range(3)]
+
+    cells = Cells()
+    cells[(spec.rows[0].id, column.id)] = drifts(3.0)
+    cells[(spec.rows[1].id, column.id)] = drifts(1.0)
+    measured = [g for _, gs in depth_gains(spec, column, cells) for g in gs]
+    assert len(measured) == 2 * len(depths) > 1
+    for g in measured:  # the Bonferroni interval holds the 95% one
+        assert g.joint[0] <= g.bounds[0] <= g.bounds[1] <= g.joint[1]
+    assert any(g.joint != g.bounds for g in measured)
