@@ -227,7 +227,7 @@ def cmd_tune(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from bench.tables import SpecError
-    from sweeps.plan import PLAN_PROFILES, progress, time_left_line, trial_seconds, tuning_plan
+    from sweeps.plan import PLAN_PROFILES, progress, study_facts, time_left_line, tuning_plan
     from sweeps.tune import DEFAULT_STORAGE, TuneError, study_names, tuning_report
 
     storage = args.storage or DEFAULT_STORAGE
@@ -244,11 +244,10 @@ def cmd_tune(args: argparse.Namespace) -> int:
                 raise UsageError("bench tune --plan / --all take the settings from the tables: drop --agents, --env, --env-kwargs, --backbone and --steps")
             plan = tuning_plan(PLAN_PROFILES[: PLAN_PROFILES.index(args.profile) + 1])
             if args.plan:
-                names = set(study_names(storage))
-                timed = trial_seconds(storage, names)
+                facts = study_facts(storage, set(study_names(storage)))
                 left: list[float | None] = []
                 for setting in plan:
-                    studies = progress(setting, storage, names, timed)
+                    studies = progress(setting, facts)
                     left += [p.seconds_left for p in studies.values() if p.done < p.target]
                     trials = ", ".join(f"{agent} {p}" for agent, p in studies.items())
                     print(f"{setting.profile:<9} bench tune {' '.join(setting.arguments())}  [trials: {trials}]")

@@ -87,48 +87,60 @@ TimingKey = tuple[str, str | None, str]
 budget is its env's table budget, the same under every regime)."""
 
 
-def trial_seconds(storage: str, names: set[str]) -> dict[str, tuple[float, int, TimingKey]]:
-    """Study name -> (seconds its finished trials ran, their count, its :data:`TimingKey`), for every study in
-    ``storage`` keyed by regime (``names``: the storage's studies)."""
+@dataclass(frozen=True)
+class StudyFacts:
+    """What the plan reads of one study in the storage (each study loaded once)."""
+
+    finished: int
+    """Finished trials among the counted ones (:func:`sweeps.tune.counts`)."""
+    target: int
+    """The trial count it was created with (its env's default when it does not say)."""
+    seconds: float
+    """Seconds its trained trials (complete or pruned) ran."""
+    trained: int
+    """How many trials those seconds are of."""
+    timing: TimingKey | None
+    """Its agent, backbone and env (None: from before the regime key, another budget and seeds,
+    so its trials time nothing)."""
+
+
+def study_facts(storage: str, names: set[str]) -> dict[str, StudyFacts]:
+    """Study name -> :class:`StudyFacts`, for every study of ``names`` (the storage's studies)."""
     import optuna
 
-    from sweeps.tune import trained_trial_seconds
+    from sweeps.tune import counts, default_trials, trained_trial_seconds
 
     out = {}
     for name in names:
         study = optuna.load_study(study_name=name, storage=storage)
-        if "masking" not in study.user_attrs:  # from before the regime key: another budget and seeds
+        a = study.user_attrs
+        target = a.get("target_trials") or (default_trials(a["env_id"]) if "env_id" in a else None)
+        finished = counts(study, target)["finished"]
+        if "masking" not in a:  # from before the regime key
+            out[name] = StudyFacts(finished, target or finished, 0.0, 0, None)
             continue
         ran = trained_trial_seconds(study)
-        a = study.user_attrs
-        out[name] = (sum(ran), len(ran), (a["agent"], a.get("backbone"), a["env_id"]))
+        out[name] = StudyFacts(finished, target, sum(ran), len(ran), (a["agent"], a.get("backbone"), a["env_id"]))
     return out
 
 
-def progress(setting: Setting, storage: str, names: set[str],
-             timed: dict[str, tuple[float, int, TimingKey]] | None = None) -> dict[str, StudyProgress]:
-    """Agent -> :class:`StudyProgress` of its study in ``storage``: the target is the trial count
-    the study was created with (``bench tune --trials``), the setting's default for a study not
-    yet among ``names``, the storage's studies. The time left is the trials still to run times
-    the mean time of the study's own finished trials, else of the trials of the same agent and
-    backbone at the same env and budget under other regimes (``timed``: :func:`trial_seconds`)."""
-    import optuna
-
-    from sweeps.tune import TuneSpec, counts, default_trials
+def progress(setting: Setting, facts: dict[str, StudyFacts]) -> dict[str, StudyProgress]:
+    """Agent -> :class:`StudyProgress` of its study (``facts``: :func:`study_facts` of the
+    storage): the target is the trial count the study was created with (``bench tune
+    --trials``), the setting's default for a study not yet in the storage. The time left is the
+    trials still to run times the mean time of the study's own trained trials, else of the
+    trials of the same agent and backbone at the same env and budget under other regimes."""
+    from sweeps.tune import TuneSpec, default_trials
 
     default = default_trials(setting.env_id)
-    timed = timed or {}
     out = {}
     for agent in setting.agents:
-        spec = TuneSpec(agent, setting.env_id, 0, default, setting.regime.masking, setting.regime.rules, backbone=setting.backbone)
-        done, target = 0, default
-        if spec.study_name in names:
-            study = optuna.load_study(study_name=spec.study_name, storage=storage)
-            target = study.user_attrs.get("target_trials", default)
-            done = counts(study, target)["finished"]
-        own = timed.get(spec.study_name)
-        alike = [t for n, t in timed.items() if n != spec.study_name and t[2] == (agent, setting.backbone, setting.env_id)]
-        seconds, count = (own[0], own[1]) if own and own[1] else (sum(t[0] for t in alike), sum(t[1] for t in alike))
+        name = TuneSpec(agent, setting.env_id, 0, default, setting.regime.masking, setting.regime.rules,
+                        backbone=setting.backbone).study_name
+        own = facts.get(name)
+        done, target = (own.finished, own.target) if own else (0, default)
+        alike = [f for n, f in facts.items() if n != name and f.timing == (agent, setting.backbone, setting.env_id)]
+        seconds, count = (own.seconds, own.trained) if own and own.trained else (sum(f.seconds for f in alike), sum(f.trained for f in alike))
         left = max(target - done, 0)
         out[agent] = StudyProgress(done, target, None if left and not count else left * seconds / max(count, 1))
     return out

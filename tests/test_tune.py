@@ -17,7 +17,7 @@ from bench.runner import RunSpec, evaluate, tuned_params
 from envs import facts
 from sweeps import spaces
 from sweeps.hyperparams import NO_FILE, TUNED_DIR, Regime, load_tuned, regime_of
-from sweeps.plan import Setting, progress, time_left_line, trial_seconds
+from sweeps.plan import Setting, progress, study_facts, time_left_line
 from sweeps.tune import (
     CLIPPED_OBJECTIVE,
     OBJECTIVE,
@@ -576,11 +576,10 @@ def test_the_plan_times_the_trials_left_by_the_studys_own_trials_else_by_its_age
     study = open_study(spec_for(db, 5))
     ran = [(t.datetime_complete - t.datetime_start).total_seconds() for t in study.get_trials()]
     mean = sum(ran) / len(ran)
-    names = set(optuna.get_all_study_names(url))
-    timed = trial_seconds(url, names)
-    poster = progress(Setting(ENV, Regime("cell", "poster"), None, ("ppo",), "full"), url, names, timed)["ppo"]
+    facts = study_facts(url, set(optuna.get_all_study_names(url)))
+    poster = progress(Setting(ENV, Regime("cell", "poster"), None, ("ppo",), "full"), facts)["ppo"]
     assert (poster.done, poster.target) == (2, 5) and poster.seconds_left == pytest.approx(3 * mean)
-    suite = progress(Setting(ENV, Regime("constraint", "suite"), None, ("ppo", "dqn"), "full"), url, names, timed)
+    suite = progress(Setting(ENV, Regime("constraint", "suite"), None, ("ppo", "dqn"), "full"), facts)
     assert suite["ppo"].seconds_left == pytest.approx(30 * mean) and suite["dqn"].seconds_left is None
     assert str(suite["dqn"]) == "0/30 (time unknown)"
     assert time_left_line([poster.seconds_left, suite["ppo"].seconds_left, None], jobs=2) == (
