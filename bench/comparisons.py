@@ -202,6 +202,7 @@ class BudgetReach:
     lie below it), or None within the curve."""
     value_there: float | None
     largest_budget: int
+    """The largest budget of the curve that the row runs (a row may stop before the curve does)."""
     one_seed: bool = False
     """Every budget compared had a single seed on a side: no interval, no answer."""
 
@@ -219,6 +220,7 @@ def budget_reach(spec: TableSpec, cells: Cells, profile: str) -> list[BudgetReac
     if spec.curves is None:
         return []
     out = []
+    run = {(row.id, column.id) for row, column in spec.cells(profile)}
     for curve in spec.curves.curves:
         budgets = curve_columns(spec, curve, profile)
         reference_budget, reference = next((steps, c) for steps, c in budgets if c.id == curve.reference)
@@ -243,9 +245,10 @@ def budget_reach(spec: TableSpec, cells: Cells, profile: str) -> list[BudgetReac
                         break
                 if not compared:
                     continue  # the row has no run on this curve
+                largest = max(steps for steps, column in budgets if (row.id, column.id) in run)  # the row's own last
                 out.append(
                     BudgetReach(curve.name, row.label, f"{metric} ({reference.claim_split})", float(target.mean()),
-                                reference_budget, reached, value, budgets[-1][0],
+                                reference_budget, reached, value, largest,
                                 one_seed=all(c is Comparison.ONE_SEED for c in compared))
                 )
     return out
