@@ -37,6 +37,7 @@ class WallTimes:
     untimed: int
     """Records shown that none of those sessions computed."""
 
+
 EXTRA_PAGES = {
     "datasets.md": "dataset cards: sizes, clue histograms, class overlap, random-masked floors per masking regime",
     "perf-envs.md": "environment throughput: single env, batched vector env, SB3 loop",
