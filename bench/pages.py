@@ -71,6 +71,12 @@ def finished_at(records: list[dict[str, Any]]) -> list[float]:
     return sorted(datetime.strptime(r["created"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc).timestamp() for r in records)
 
 
+def finished_in(session: dict[str, Any], limit: float, at: float) -> bool:
+    """Whether a record finished ``at`` belongs to ``session`` (whose records end by ``limit``,
+    :func:`session_windows`); ``created`` has whole seconds, so a second of slack each side."""
+    return session["started"] - 1 <= at <= limit + 1
+
+
 def session_windows(sessions: list[dict[str, Any]]) -> list[tuple[dict[str, Any], float]]:
     """Each session, oldest first, with the time up to which a finished record is its: its end,
     or for a killed session (never ended) the next session's start (the last: no limit)."""
@@ -88,7 +94,7 @@ def session_minutes(sessions: list[dict[str, Any]], records: list[dict[str, Any]
     finished = finished_at(records)
     total, used = 0.0, 0
     for session, limit in session_windows(sessions):
-        inside = [t for t in finished if session["started"] - 1 <= t <= limit + 1]  # created: whole seconds
+        inside = [t for t in finished if finished_in(session, limit, t)]
         if not inside:
             continue
         used += 1
@@ -100,7 +106,7 @@ def outside_sessions(sessions: list[dict[str, Any]], records: list[dict[str, Any
     """How many of ``records`` no session of ``sessions`` finished (reused from another
     profile's records, or computed by ``bench run`` and copied in)."""
     windows = session_windows(sessions)
-    return sum(not any(s["started"] - 1 <= t <= limit + 1 for s, limit in windows) for t in finished_at(records))
+    return sum(not any(finished_in(s, limit, t) for s, limit in windows) for t in finished_at(records))
 
 
 def wall_times(store: ResultStore, profile: str, cells: dict[str, Cells]) -> WallTimes:

@@ -99,13 +99,14 @@ class StudyFacts:
     """Seconds its trained trials (complete or pruned) ran."""
     trained: int
     """How many trials those seconds are of."""
-    timing: TimingKey | None
-    """Its agent, backbone and env (None: from before the regime key, another budget and seeds,
-    so its trials time nothing)."""
+    timing: TimingKey
+    """Its agent, backbone and env."""
 
 
 def study_facts(storage: str, names: set[str]) -> dict[str, StudyFacts]:
-    """Study name -> :class:`StudyFacts`, for every study of ``names`` (the storage's studies)."""
+    """Study name -> :class:`StudyFacts`, for every study of ``names`` (the storage's studies)
+    keyed by regime: one from before the regime key ran another budget and seeds, and no setting
+    names it."""
     import optuna
 
     from sweeps.tune import counts, default_trials, trained_trial_seconds
@@ -114,13 +115,12 @@ def study_facts(storage: str, names: set[str]) -> dict[str, StudyFacts]:
     for name in names:
         study = optuna.load_study(study_name=name, storage=storage)
         a = study.user_attrs
-        target = a.get("target_trials") or (default_trials(a["env_id"]) if "env_id" in a else None)
-        finished = counts(study, target)["finished"]
         if "masking" not in a:  # from before the regime key
-            out[name] = StudyFacts(finished, target or finished, 0.0, 0, None)
             continue
+        target = a.get("target_trials", default_trials(a["env_id"]))
         ran = trained_trial_seconds(study)
-        out[name] = StudyFacts(finished, target, sum(ran), len(ran), (a["agent"], a.get("backbone"), a["env_id"]))
+        out[name] = StudyFacts(counts(study, target)["finished"], target, sum(ran), len(ran),
+                               (a["agent"], a.get("backbone"), a["env_id"]))
     return out
 
 
